@@ -1,0 +1,510 @@
+//! Configuration: which identity providers get which upstream params.
+//!
+//! A [`Config`] is parsed and validated once ([`Config::from_json`], [`Config::builder`], or
+//! serde), then compiled into a lookup form; it is immutable and shared behind an `Arc`.
+//! The JSON form is the one Auth0 (`options.upstream_params`) and Kinde use, keyed by
+//! connection name:
+//!
+//! ```json
+//! {
+//!   "connections": {
+//!     "wordpress": {
+//!       "authorization_url": "https://public-api.wordpress.com/oauth2/authorize",
+//!       "upstream_params": { "blog": { "value": "myblog.wordpress.com" } }
+//!     },
+//!     "twitter": {
+//!       "protocol": "oauth1",
+//!       "authorization_url": "https://api.twitter.com/oauth/authorize",
+//!       "upstream_params": { "screen_name": { "alias": "login_hint" } }
+//!     }
+//!   },
+//!   "query_aliases": ["domain_hint"],
+//!   "limits": { "max_value_len": 2048, "max_location_len": 8192 }
+//! }
+//! ```
+//!
+//! The README has the full reference of keys and rules. Choices made where the design leaves
+//! room:
+//!
+//! - `connections` may be absent (no connection); `upstream_params` may be absent (no params).
+//! - A static `value`, an `alias`, a `default`, a `client_id` and a connection or param name
+//!   must not be empty: an empty value is never sent, so configuring one is a mistake.
+//! - An alias with `"source": "any"` (the default) or `"query"` must name one of the twelve
+//!   query sources or a `query_aliases` entry; any other name is an error (it could never be
+//!   read from the query), and the message suggests `"source": "broker"`.
+//! - `pattern` is compiled anchored (`^(?:pattern)$`), with the `regex` crate's size limit set
+//!   to 1 MiB and nesting to 64, so no configuration can make matching slow or large.
+//! - [`ConfigError`] reports every problem found, not just the first.
+
+mod compile;
+mod index;
+mod json;
+
+use std::fmt;
+use std::sync::Arc;
+
+use serde::{Deserialize, Deserializer};
+
+pub(crate) use compile::{Compiled, ParamKind};
+pub(crate) use index::Selection;
+use json::Node;
+
+use crate::ConfigError;
+
+/// What to do when the broker's redirect already carries the param.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Mode {
+    /// Replace the first occurrence in place and remove further ones (the default).
+    #[default]
+    Replace,
+    /// Leave the broker's pair as it is.
+    Keep,
+    /// Space-delimited union (for `prompt`, `acr_values`, `scope`, `ui_locales`): the existing
+    /// values first, then each new one not already there.
+    Merge,
+}
+
+impl Mode {
+    fn as_str(self) -> &'static str {
+        match self {
+            Mode::Replace => "replace",
+            Mode::Keep => "keep",
+            Mode::Merge => "merge",
+        }
+    }
+}
+
+/// Where an alias may take its value from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Source {
+    /// Broker-provided [`UpstreamValues`](crate::UpstreamValues) first, then the request query
+    /// (the default).
+    #[default]
+    Any,
+    /// Only [`UpstreamValues`](crate::UpstreamValues): never the client-controlled query.
+    Broker,
+    /// Only the request query.
+    Query,
+}
+
+impl Source {
+    fn as_str(self) -> &'static str {
+        match self {
+            Source::Any => "any",
+            Source::Broker => "broker",
+            Source::Query => "query",
+        }
+    }
+}
+
+/// The protocol of a connection. `OAuth2`, `Oidc` and `OAuth1` behave alike and only
+/// document the connection; with `Saml` (HTTP-Redirect binding) the signed `SAMLRequest`,
+/// `RelayState`, `SigAlg` and `Signature` are never touched (they are reserved names for every
+/// protocol) and params are appended after them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Protocol {
+    /// OAuth 2.0 (the default).
+    #[default]
+    OAuth2,
+    /// OpenID Connect.
+    Oidc,
+    /// OAuth 1.0a.
+    OAuth1,
+    /// SAML 2.0, HTTP-Redirect binding.
+    Saml,
+}
+
+impl Protocol {
+    fn as_str(self) -> &'static str {
+        match self {
+            Protocol::OAuth2 => "oauth2",
+            Protocol::Oidc => "oidc",
+            Protocol::OAuth1 => "oauth1",
+            Protocol::Saml => "saml",
+        }
+    }
+}
+
+/// A validated, immutable configuration.
+///
+/// Build one with [`Config::from_json`], [`Config::builder`] or serde's `Deserialize` (which
+/// validates too); hand it to [`UpstreamParamsLayer::new`](crate::UpstreamParamsLayer::new) or
+/// [`ConfigHandle::store`](crate::ConfigHandle::store). Cloning is cheap.
+#[derive(Clone)]
+pub struct Config {
+    json: Arc<Node>,
+    pub(crate) compiled: Arc<Compiled>,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field(
+                "connections",
+                &self
+                    .compiled
+                    .connections
+                    .iter()
+                    .map(|c| c.name.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .field("limits", &self.compiled.limits)
+            .finish()
+    }
+}
+
+impl PartialEq for Config {
+    /// Two configurations are equal when their JSON forms are.
+    fn eq(&self, other: &Self) -> bool {
+        self.json == other.json
+    }
+}
+
+impl Default for Config {
+    /// A configuration with no connections: the layer changes nothing.
+    fn default() -> Self {
+        Config {
+            json: Arc::new(Node::Object(Vec::new())),
+            compiled: Arc::new(Compiled {
+                limits: compile::Limits {
+                    max_value_len: compile::DEFAULT_MAX_VALUE_LEN,
+                    max_location_len: compile::DEFAULT_MAX_LOCATION_LEN,
+                },
+                connections: Vec::new(),
+                index: Default::default(),
+            }),
+        }
+    }
+}
+
+impl Config {
+    /// Parses and validates a configuration from its JSON text.
+    ///
+    /// # Errors
+    ///
+    /// A [`ConfigError`] naming the JSON path of every problem: a syntax error, an unknown
+    /// or repeated key, a reserved target, an alias that cannot be read, connections that
+    /// cannot be told apart, ...
+    pub fn from_json(json: &str) -> Result<Config, ConfigError> {
+        Config::from_node(json::parse(json)?)
+    }
+
+    fn from_node(node: Node) -> Result<Config, ConfigError> {
+        let compiled = compile::compile(&node)?;
+        Ok(Config {
+            json: Arc::new(node),
+            compiled: Arc::new(compiled),
+        })
+    }
+
+    /// The JSON form of this configuration (pretty-printed); [`Config::from_json`] reads it
+    /// back to an equal `Config`.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(&*self.json).unwrap_or_default()
+    }
+
+    /// Applies an RFC 7396 JSON merge patch to the JSON form and validates the result like any
+    /// configuration: `null` deletes a key (a connection, a param), objects merge, anything
+    /// else replaces. `self` is unchanged either way.
+    ///
+    /// ```
+    /// # use tower_upstream_params::Config;
+    /// let config = Config::from_json(r#"{"connections": {"google": {
+    ///     "authorization_url": "https://accounts.google.com/o/oauth2/v2/auth",
+    ///     "upstream_params": {"prompt": {"value": "select_account"}}}}}"#)?;
+    /// let patched = config.merge_patch(
+    ///     r#"{"connections": {"google": {"upstream_params": {"hd": {"value": "acme.com"}}}}}"#,
+    /// )?;
+    /// assert!(patched.to_json().contains("select_account"));
+    /// assert!(patched.to_json().contains("acme.com"));
+    /// # Ok::<(), tower_upstream_params::ConfigError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// A [`ConfigError`] if the patch is not JSON, or the patched configuration is invalid.
+    pub fn merge_patch(&self, patch_json: &str) -> Result<Config, ConfigError> {
+        let patch = json::parse(patch_json)?;
+        Config::from_node((*self.json).clone().merge_patch(&patch))
+    }
+
+    /// A builder mirroring the JSON form.
+    ///
+    /// ```
+    /// use tower_upstream_params::Config;
+    /// use tower_upstream_params::config::{Connection, Param};
+    ///
+    /// let config = Config::builder()
+    ///     .connection(
+    ///         "wordpress",
+    ///         Connection::new("https://public-api.wordpress.com/oauth2/authorize")
+    ///             .param("blog", Param::value("myblog.wordpress.com")),
+    ///     )
+    ///     .build()?;
+    /// assert_eq!(config, Config::from_json(&config.to_json())?);
+    /// # Ok::<(), tower_upstream_params::ConfigError>(())
+    /// ```
+    pub fn builder() -> ConfigBuilder {
+        ConfigBuilder::default()
+    }
+
+    /// The names of the configured connections, in configuration order.
+    pub fn connection_names(&self) -> impl Iterator<Item = &str> {
+        self.compiled.connections.iter().map(|c| c.name.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Config {
+    /// Reads the JSON form from any serde format and validates it; an invalid configuration
+    /// is a deserialization error whose message is the [`ConfigError`]'s.
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let node = Node::deserialize(deserializer)?;
+        Config::from_node(node).map_err(serde::de::Error::custom)
+    }
+}
+
+impl serde::Serialize for Config {
+    /// Writes the JSON form (what [`Config::to_json`] prints).
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.json.serialize(serializer)
+    }
+}
+
+/// Builds a [`Config`] in Rust, key for key like the JSON form; [`build`](Self::build)
+/// validates it exactly as [`Config::from_json`] does.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct ConfigBuilder {
+    connections: Vec<(String, Connection)>,
+    query_aliases: Vec<String>,
+    max_value_len: Option<usize>,
+    max_location_len: Option<usize>,
+}
+
+impl ConfigBuilder {
+    /// Adds a connection (`connections.<name>`).
+    pub fn connection(mut self, name: impl Into<String>, connection: Connection) -> Self {
+        self.connections.push((name.into(), connection));
+        self
+    }
+
+    /// Allows one more query name as an alias source (`query_aliases`).
+    pub fn query_alias(mut self, name: impl Into<String>) -> Self {
+        self.query_aliases.push(name.into());
+        self
+    }
+
+    /// Sets `limits.max_value_len` (bytes; default 2048).
+    pub fn max_value_len(mut self, bytes: usize) -> Self {
+        self.max_value_len = Some(bytes);
+        self
+    }
+
+    /// Sets `limits.max_location_len` (bytes; default 8192).
+    pub fn max_location_len(mut self, bytes: usize) -> Self {
+        self.max_location_len = Some(bytes);
+        self
+    }
+
+    /// Validates and compiles the configuration.
+    ///
+    /// # Errors
+    ///
+    /// The same [`ConfigError`] that [`Config::from_json`] gives for the same configuration.
+    pub fn build(self) -> Result<Config, ConfigError> {
+        let mut root = Vec::new();
+        let connections = self
+            .connections
+            .into_iter()
+            .map(|(name, c)| (name, c.into_node()))
+            .collect();
+        root.push(("connections".to_owned(), Node::Object(connections)));
+        if !self.query_aliases.is_empty() {
+            root.push((
+                "query_aliases".to_owned(),
+                Node::Array(self.query_aliases.into_iter().map(Node::String).collect()),
+            ));
+        }
+        let mut limits = Vec::new();
+        if let Some(n) = self.max_value_len {
+            limits.push(("max_value_len".to_owned(), number(n)));
+        }
+        if let Some(n) = self.max_location_len {
+            limits.push(("max_location_len".to_owned(), number(n)));
+        }
+        if !limits.is_empty() {
+            root.push(("limits".to_owned(), Node::Object(limits)));
+        }
+        Config::from_node(Node::Object(root))
+    }
+}
+
+fn number(n: usize) -> Node {
+    Node::Number((n as u64).into())
+}
+
+fn string(s: impl Into<String>) -> Node {
+    Node::String(s.into())
+}
+
+/// One connection, for [`ConfigBuilder::connection`]: an upstream IdP's authorization
+/// endpoint and the params it gets.
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct Connection {
+    authorization_url: String,
+    client_id: Option<String>,
+    protocol: Option<Protocol>,
+    params: Vec<(String, Param)>,
+}
+
+impl Connection {
+    /// A connection to this authorization endpoint (absolute http(s), no query or fragment;
+    /// a path segment that is exactly `*` matches any one segment).
+    pub fn new(authorization_url: impl Into<String>) -> Self {
+        Connection {
+            authorization_url: authorization_url.into(),
+            client_id: None,
+            protocol: None,
+            params: Vec::new(),
+        }
+    }
+
+    /// The `client_id` that tells this connection apart from others on the same endpoint.
+    pub fn client_id(mut self, client_id: impl Into<String>) -> Self {
+        self.client_id = Some(client_id.into());
+        self
+    }
+
+    /// The protocol (default [`Protocol::OAuth2`]).
+    pub fn protocol(mut self, protocol: Protocol) -> Self {
+        self.protocol = Some(protocol);
+        self
+    }
+
+    /// Adds an upstream param; params are applied and appended in the order added.
+    pub fn param(mut self, name: impl Into<String>, param: Param) -> Self {
+        self.params.push((name.into(), param));
+        self
+    }
+
+    fn into_node(self) -> Node {
+        let mut entries = vec![("authorization_url".to_owned(), string(self.authorization_url))];
+        if let Some(client_id) = self.client_id {
+            entries.push(("client_id".to_owned(), string(client_id)));
+        }
+        if let Some(protocol) = self.protocol {
+            entries.push(("protocol".to_owned(), string(protocol.as_str())));
+        }
+        if !self.params.is_empty() {
+            let params = self
+                .params
+                .into_iter()
+                .map(|(name, p)| (name, p.into_node()))
+                .collect();
+            entries.push(("upstream_params".to_owned(), Node::Object(params)));
+        }
+        Node::Object(entries)
+    }
+}
+
+/// One upstream param entry (`{"value": ...}`, `{"alias": ...}` or `{"remove": true}` and
+/// its options), for [`Connection::param`].
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct Param {
+    value: Option<String>,
+    alias: Option<String>,
+    remove: bool,
+    default: Option<String>,
+    source: Option<Source>,
+    mode: Option<Mode>,
+    pattern: Option<String>,
+    max_len: Option<usize>,
+}
+
+impl Param {
+    /// A static value (`{"value": ...}`).
+    pub fn value(value: impl Into<String>) -> Self {
+        Param {
+            value: Some(value.into()),
+            ..Param::default()
+        }
+    }
+
+    /// A dynamic value read from `name` (`{"alias": ...}`).
+    pub fn alias(name: impl Into<String>) -> Self {
+        Param {
+            alias: Some(name.into()),
+            ..Param::default()
+        }
+    }
+
+    /// Removes the param from the broker's redirect (`{"remove": true}`).
+    pub fn remove() -> Self {
+        Param {
+            remove: true,
+            ..Param::default()
+        }
+    }
+
+    /// The value used when no source has one (alias only).
+    pub fn default_value(mut self, value: impl Into<String>) -> Self {
+        self.default = Some(value.into());
+        self
+    }
+
+    /// Where the alias is read from (alias only; default [`Source::Any`]).
+    pub fn source(mut self, source: Source) -> Self {
+        self.source = Some(source);
+        self
+    }
+
+    /// What to do when the redirect already carries the param (default [`Mode::Replace`]).
+    pub fn mode(mut self, mode: Mode) -> Self {
+        self.mode = Some(mode);
+        self
+    }
+
+    /// A regular expression the whole value must match (alias only).
+    pub fn pattern(mut self, pattern: impl Into<String>) -> Self {
+        self.pattern = Some(pattern.into());
+        self
+    }
+
+    /// The longest value, in bytes, that is sent (alias only; default
+    /// `limits.max_value_len`).
+    pub fn max_len(mut self, bytes: usize) -> Self {
+        self.max_len = Some(bytes);
+        self
+    }
+
+    fn into_node(self) -> Node {
+        let mut entries = Vec::new();
+        if let Some(value) = self.value {
+            entries.push(("value".to_owned(), string(value)));
+        }
+        if let Some(alias) = self.alias {
+            entries.push(("alias".to_owned(), string(alias)));
+        }
+        if self.remove {
+            entries.push(("remove".to_owned(), Node::Bool(true)));
+        }
+        if let Some(default) = self.default {
+            entries.push(("default".to_owned(), string(default)));
+        }
+        if let Some(source) = self.source {
+            entries.push(("source".to_owned(), string(source.as_str())));
+        }
+        if let Some(mode) = self.mode {
+            entries.push(("mode".to_owned(), string(mode.as_str())));
+        }
+        if let Some(pattern) = self.pattern {
+            entries.push(("pattern".to_owned(), string(pattern)));
+        }
+        if let Some(max_len) = self.max_len {
+            entries.push(("max_len".to_owned(), number(max_len)));
+        }
+        Node::Object(entries)
+    }
+}

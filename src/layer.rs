@@ -1,0 +1,105 @@
+//! The layer, and the handle through which its configuration is reloaded.
+
+use std::fmt;
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+use tower_layer::Layer;
+
+use crate::{Config, UpstreamParams};
+
+/// Adds configured upstream params to redirects towards identity providers.
+///
+/// Every request goes through; only a redirect response whose `Location` points at a
+/// configured `authorization_url` is rewritten. See the [crate docs](crate) for the rules.
+///
+/// Clones share one configuration: [`handle`](Self::handle) reloads it for every service built
+/// from this layer or any clone of it.
+#[derive(Clone)]
+#[must_use]
+pub struct UpstreamParamsLayer {
+    config: Arc<ArcSwap<Config>>,
+    dry_run: bool,
+}
+
+impl fmt::Debug for UpstreamParamsLayer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UpstreamParamsLayer")
+            .field("config", &**self.config.load())
+            .field("dry_run", &self.dry_run)
+            .finish()
+    }
+}
+
+impl UpstreamParamsLayer {
+    /// A layer applying `config`.
+    pub fn new(config: Config) -> Self {
+        UpstreamParamsLayer {
+            config: Arc::new(ArcSwap::from_pointee(config)),
+            dry_run: false,
+        }
+    }
+
+    /// With `true`, compute and report (as `tracing` events with `dry_run = true`) what would
+    /// change, but never modify a response. Only this layer value and the services it builds
+    /// afterwards are affected; the configuration stays shared with the clones.
+    pub fn dry_run(mut self, dry_run: bool) -> Self {
+        self.dry_run = dry_run;
+        self
+    }
+
+    /// The handle that reloads this layer's configuration.
+    pub fn handle(&self) -> ConfigHandle {
+        ConfigHandle {
+            config: Arc::clone(&self.config),
+        }
+    }
+}
+
+impl<S> Layer<S> for UpstreamParamsLayer {
+    type Service = UpstreamParams<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        UpstreamParams::from_shared(inner, Arc::clone(&self.config), self.dry_run)
+    }
+}
+
+/// Reloads a layer's configuration while it serves ("hot reload").
+///
+/// A stored configuration is seen by every service built from the layer (and its clones) on
+/// the next response; each response is processed wholly under one configuration, the one
+/// current when its inner future completed.
+///
+/// ```
+/// use tower_upstream_params::{Config, UpstreamParamsLayer};
+///
+/// let layer = UpstreamParamsLayer::new(Config::default());
+/// let handle = layer.handle();
+/// handle.store(Config::from_json(r#"{"connections": {}}"#)?);
+/// assert_eq!(handle.load().connection_names().count(), 0);
+/// # Ok::<(), tower_upstream_params::ConfigError>(())
+/// ```
+#[derive(Clone)]
+pub struct ConfigHandle {
+    config: Arc<ArcSwap<Config>>,
+}
+
+impl fmt::Debug for ConfigHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConfigHandle")
+            .field("config", &**self.config.load())
+            .finish()
+    }
+}
+
+impl ConfigHandle {
+    /// Replaces the configuration.
+    pub fn store(&self, config: Config) {
+        self.config.store(Arc::new(config));
+    }
+
+    /// The current configuration.
+    pub fn load(&self) -> Arc<Config> {
+        self.config.load_full()
+    }
+}

@@ -1,0 +1,130 @@
+//! Tower middleware that passes operator-configured parameters to upstream identity providers.
+//!
+//! An identity broker sends its users to upstream identity providers (Google, Entra ID, X,
+//! WordPress, a SAML IdP) with redirect responses. [`UpstreamParamsLayer`] wraps the broker's
+//! service, lets every request through, and rewrites only redirects whose `Location` points at
+//! a configured IdP, so that the IdP also receives the "upstream params" configured for that
+//! connection:
+//!
+//! - a **static** value: `{"blog": {"value": "myblog.wordpress.com"}}` adds
+//!   `blog=myblog.wordpress.com`;
+//! - a **dynamic** value, aliased from the original request:
+//!   `{"screen_name": {"alias": "login_hint"}}` sends the client's `login_hint` to the IdP as
+//!   `screen_name`, or the value the broker vouches for in [`UpstreamValues`].
+//!
+//! The JSON is the one Auth0 (`options.upstream_params`) and Kinde use; see [`config`] for
+//! the whole format.
+//!
+//! # Example
+//!
+//! ```
+//! use http::{header::LOCATION, Request, Response, StatusCode};
+//! use tower::{service_fn, ServiceExt};
+//! use tower_upstream_params::{Config, UpstreamParamsLayer};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let config = Config::from_json(r#"{
+//!   "connections": {
+//!     "twitter": {
+//!       "protocol": "oauth1",
+//!       "authorization_url": "https://api.twitter.com/oauth/authorize",
+//!       "upstream_params": { "screen_name": { "alias": "login_hint" } }
+//!     }
+//!   }
+//! }"#)?;
+//!
+//! // The broker: answers its /authorize with a redirect to the IdP.
+//! let broker = service_fn(|_req: Request<()>| async {
+//!     Response::builder()
+//!         .status(StatusCode::FOUND)
+//!         .header(LOCATION, "https://api.twitter.com/oauth/authorize?oauth_token=T")
+//!         .body(())
+//! });
+//! let service = tower::ServiceBuilder::new()
+//!     .layer(UpstreamParamsLayer::new(config))
+//!     .service(broker);
+//!
+//! let request = Request::get("/authorize?client_id=abc&login_hint=john@gmail.com").body(())?;
+//! let response = service.oneshot(request).await?;
+//! assert_eq!(
+//!     response.headers()[LOCATION],
+//!     "https://api.twitter.com/oauth/authorize?oauth_token=T&screen_name=john%40gmail.com",
+//! );
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! With axum: `Router::new().route(...).layer(UpstreamParamsLayer::new(config))`.
+//!
+//! # Which redirects are rewritten
+//!
+//! A response with status 301, 302, 303, 307 or 308 and exactly one `Location` header that is
+//! visible ASCII and an absolute `http(s)` URL whose origin (scheme, host, port) and path
+//! match a connection's `authorization_url` (a `*` path segment matches any one segment).
+//! Everything else passes through untouched. Hosts are compared as a browser reads them (the
+//! `url` crate's normalization), so `https://idp.example@evil.example/` is `evil.example`.
+//!
+//! Among connections on the matching endpoint, an [`UpstreamConnection`] response extension
+//! picks one by name; otherwise the `Location`'s `client_id` does, else the connection
+//! configured without `client_id`; a redirect to a configured endpoint that selects no
+//! connection is left alone and reported (`WARN`, `no_connection`).
+//!
+//! # What the rewrite does
+//!
+//! Params are resolved in configuration order. An alias reads the response's
+//! [`UpstreamValues`], then the request's, then the request query (as its `source` allows),
+//! then its `default`; a value that is empty, repeated in the query, longer than `max_len` or
+//! not matching `pattern` is not used. A param with no usable value is not sent, and a pair the
+//! broker already sent under that name is left as it was. Existing pairs are replaced in
+//! place (`mode: replace`), kept (`keep`) or merged as space-delimited lists (`merge`);
+//! `{"remove": true}` deletes the broker's pair.
+//!
+//! Every byte not changed is copied as it was (`state` and `redirect_uri` are never
+//! re-encoded); new pairs are appended, encoded as `application/x-www-form-urlencoded`. A
+//! `Location` with `request` or `request_uri` (JAR / PAR), or one that would grow past
+//! `limits.max_location_len`, is left unchanged and reported. Bodies are never touched.
+//!
+//! # Observability
+//!
+//! `tracing` events under the target `tower_upstream_params`: one `INFO` event per matching
+//! redirect with the connection name and, per param, `added`, `replaced`, `merged`, `kept`,
+//! `removed` or `dropped(reason)` (`missing`, `ambiguous`, `too_long`, `pattern`,
+//! `location_too_long`, `par_or_jar`), e.g. `params=screen_name:added`; `WARN` events with
+//! `reason = "no_connection"` or `"not_candidate"`; a `DEBUG` event for a non-ASCII
+//! `Location`. [`UpstreamParamsLayer::dry_run`] reports without changing anything.
+//!
+//! # Security
+//!
+//! - **Values are never logged**, nor are queries: a `login_hint` is an email address. Events
+//!   carry connection and param names, outcomes and reasons only; `Debug` of
+//!   [`UpstreamValues`] prints names only.
+//! - **Reserved params cannot be touched**: `state`, `redirect_uri`, `client_id`, `nonce`,
+//!   PKCE, JAR/PAR, OAuth 1 and SAML signature params (and `scope`, but for `merge`) are
+//!   rejected as targets when the configuration loads, in any letter case.
+//! - **Client-controlled values are opt-in**: only the twelve query names Auth0 allows (and
+//!   `query_aliases`) may be read from the query, never `state`, `code`, `nonce`,
+//!   `redirect_uri` or token-like names; `"source": "broker"` restricts an alias to values the
+//!   broker vouches for, and `pattern` / `max_len` validate what is forwarded.
+//! - **Origins are compared whole** and as the browser will read them: `idp.example.evil.com`
+//!   is not `idp.example`, userinfo tricks resolve to the real host.
+//! - **Nothing panics** on any input: bad configuration is a [`ConfigError`]; a response the
+//!   layer cannot handle passes through unchanged.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
+
+pub mod config;
+mod error;
+mod extensions;
+pub mod future;
+mod layer;
+mod redirect;
+mod rewrite;
+mod service;
+
+pub use config::Config;
+pub use error::ConfigError;
+pub use extensions::{UpstreamConnection, UpstreamValues};
+pub use layer::{ConfigHandle, UpstreamParamsLayer};
+pub use service::UpstreamParams;

@@ -1,0 +1,201 @@
+//! The response side: is this a redirect to a configured IdP, and what does it become?
+
+use std::borrow::Cow;
+use std::fmt;
+
+use arc_swap::ArcSwap;
+use http::header::LOCATION;
+use http::{HeaderValue, Response, StatusCode};
+
+use crate::config::{ParamKind, Selection, Source};
+use crate::rewrite::{self, Edit, Lookup, Op, Outcome, Reason};
+use crate::{Config, UpstreamConnection, UpstreamValues};
+
+/// The `tracing` target of every event the layer emits.
+pub(crate) const TARGET: &str = "tower_upstream_params";
+
+fn is_redirect(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308)
+}
+
+/// Rewrites `response`'s `Location` if it is a redirect to a configured connection.
+/// `query` and `request_values` are what the request carried.
+pub(crate) fn process<B>(
+    config: &ArcSwap<Config>,
+    dry_run: bool,
+    query: Option<&str>,
+    request_values: Option<&UpstreamValues>,
+    response: &mut Response<B>,
+) {
+    if !is_redirect(response.status()) {
+        return;
+    }
+    let mut locations = response.headers().get_all(LOCATION).iter();
+    let (Some(location), None) = (locations.next(), locations.next()) else {
+        return;
+    };
+    let Ok(location) = location.to_str() else {
+        tracing::debug!(
+            target: TARGET,
+            reason = "non_ascii_location",
+            "redirect Location is not visible ASCII; passed through"
+        );
+        return;
+    };
+    let config = config.load();
+    let compiled = &config.compiled;
+    let named = response.extensions().get::<UpstreamConnection>();
+    let connection = match compiled.index.select(location, named.map(UpstreamConnection::name)) {
+        Selection::NotConfigured => return,
+        Selection::Selected(id) => match compiled.connections.get(id) {
+            Some(connection) => connection,
+            None => return,
+        },
+        Selection::NoConnection => {
+            tracing::warn!(
+                target: TARGET,
+                reason = "no_connection",
+                endpoint = %Endpoint(location),
+                "redirect to a configured endpoint selects no connection; nothing rewritten"
+            );
+            return;
+        }
+        Selection::NotCandidate => {
+            tracing::warn!(
+                target: TARGET,
+                reason = "not_candidate",
+                connection = named.map_or("", UpstreamConnection::name),
+                endpoint = %Endpoint(location),
+                "UpstreamConnection names a connection that is not configured for this \
+                 endpoint; nothing rewritten"
+            );
+            return;
+        }
+    };
+
+    let response_values = response.extensions().get::<UpstreamValues>();
+    let mut edits: Vec<Edit<'_>> = connection
+        .params
+        .iter()
+        .map(|param| {
+            let op = resolve(&param.kind, response_values, request_values, query);
+            Edit::new(&param.name, op)
+        })
+        .collect();
+    let rewritten = rewrite::rewrite(location, &mut edits, compiled.limits.max_location_len);
+    tracing::info!(
+        target: TARGET,
+        connection = %connection.name,
+        dry_run,
+        rewritten = rewritten.is_some(),
+        params = %Report(&edits),
+        "redirect to upstream identity provider"
+    );
+    drop(edits);
+    if dry_run {
+        return;
+    }
+    if let Some(value) = rewritten.and_then(|s| HeaderValue::try_from(s).ok()) {
+        response.headers_mut().insert(LOCATION, value);
+    }
+}
+
+/// What a param sends, after looking at the sources its configuration allows.
+pub(crate) fn resolve<'a>(
+    kind: &'a ParamKind,
+    response_values: Option<&'a UpstreamValues>,
+    request_values: Option<&'a UpstreamValues>,
+    query: Option<&'a str>,
+) -> Op<'a> {
+    let (alias, source, default, pattern, max_len, mode) = match kind {
+        ParamKind::Static { value, mode } => return Op::Set(Cow::Borrowed(value), *mode),
+        ParamKind::Remove => return Op::Remove,
+        ParamKind::Alias {
+            alias,
+            source,
+            default,
+            pattern,
+            max_len,
+            mode,
+        } => (alias, *source, default, pattern, *max_len, *mode),
+    };
+    let check = |value: &str| -> Result<(), Reason> {
+        if value.is_empty() {
+            Err(Reason::Missing)
+        } else if value.len() > max_len {
+            Err(Reason::TooLong)
+        } else if pattern.as_ref().is_some_and(|re| !re.is_match(value)) {
+            Err(Reason::Pattern)
+        } else {
+            Ok(())
+        }
+    };
+    let mut refused = None;
+    if source != Source::Query {
+        for values in [response_values, request_values].into_iter().flatten() {
+            if let Some(value) = values.get(alias) {
+                match check(value) {
+                    Ok(()) => return Op::Set(Cow::Borrowed(value), mode),
+                    Err(reason) => refused = Some(reason),
+                }
+            }
+        }
+    }
+    if source != Source::Broker {
+        match query.map_or(Lookup::Missing, |q| rewrite::lookup(q, alias)) {
+            Lookup::Found(value) => match check(&value) {
+                Ok(()) => return Op::Set(value, mode),
+                Err(reason) => refused = Some(reason),
+            },
+            Lookup::Ambiguous => refused = Some(Reason::Ambiguous),
+            Lookup::Missing => {}
+        }
+    }
+    match default {
+        Some(value) => Op::Set(Cow::Borrowed(value), mode),
+        None => Op::Drop(refused.unwrap_or(Reason::Missing)),
+    }
+}
+
+/// `name:outcome` for each param, e.g. `blog:added, screen_name:dropped(missing)`. Names
+/// only: values are never logged.
+struct Report<'a, 'e>(&'a [Edit<'e>]);
+
+impl fmt::Display for Report<'_, '_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, edit) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            let outcome = match edit.outcome {
+                Outcome::Added => "added",
+                Outcome::Replaced => "replaced",
+                Outcome::Merged => "merged",
+                Outcome::Kept => "kept",
+                Outcome::Removed => "removed",
+                Outcome::Dropped(reason) => {
+                    write!(f, "{}:dropped({})", edit.name, reason.as_str())?;
+                    continue;
+                }
+            };
+            write!(f, "{}:{outcome}", edit.name)?;
+        }
+        Ok(())
+    }
+}
+
+/// A `Location` without its query and fragment (which hold personal data) or user
+/// information, for WARN events.
+struct Endpoint<'a>(&'a str);
+
+impl fmt::Display for Endpoint<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let base = rewrite::split(self.0).base;
+        if base.contains('@') {
+            f.write_str("(redacted: user information)")
+        } else {
+            f.write_str(base)
+        }
+    }
+}
+

@@ -192,7 +192,7 @@ impl Config {
     fn from_node(node: Node) -> Result<Config, ConfigError> {
         let compiled = compile::compile(&node)?;
         Ok(Config {
-            json: Arc::new(node),
+            json: Arc::new(compile::canonical(node)),
             compiled: Arc::new(compiled),
         })
     }
@@ -389,7 +389,10 @@ impl Connection {
     }
 
     fn into_node(self) -> Node {
-        let mut entries = vec![("authorization_url".to_owned(), string(self.authorization_url))];
+        let mut entries = vec![(
+            "authorization_url".to_owned(),
+            string(self.authorization_url),
+        )];
         if let Some(client_id) = self.client_id {
             entries.push(("client_id".to_owned(), string(client_id)));
         }

@@ -34,7 +34,9 @@ impl UpstreamConnection {
 
 impl fmt::Debug for UpstreamConnection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("UpstreamConnection").field(&&*self.0).finish()
+        f.debug_tuple("UpstreamConnection")
+            .field(&&*self.0)
+            .finish()
     }
 }
 
@@ -80,10 +82,7 @@ impl UpstreamValues {
 
     /// The value of `name`, if any.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(n, _)| &**n == name)
-            .map(|(_, v)| &**v)
+        self.0.iter().find(|(n, _)| &**n == name).map(|(_, v)| &**v)
     }
 
     /// The names that have a value, in insertion order.

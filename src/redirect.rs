@@ -45,7 +45,10 @@ pub(crate) fn process<B>(
     let config = config.load();
     let compiled = &config.compiled;
     let named = response.extensions().get::<UpstreamConnection>();
-    let connection = match compiled.index.select(location, named.map(UpstreamConnection::name)) {
+    let connection = match compiled
+        .index
+        .select(location, named.map(UpstreamConnection::name))
+    {
         Selection::NotConfigured => return,
         Selection::Selected(id) => match compiled.connections.get(id) {
             Some(connection) => connection,
@@ -198,4 +201,3 @@ impl fmt::Display for Endpoint<'_> {
         }
     }
 }
-

@@ -479,6 +479,8 @@ pub(crate) fn endpoint(location: &str) -> Option<Endpoint<'_>> {
     }
 }
 
+// Boxing the endpoint would allocate on the hot path; it lives on the stack for one call.
+#[allow(clippy::large_enum_variant)]
 enum Fast<'a> {
     Endpoint(Endpoint<'a>),
     Never,
@@ -487,7 +489,8 @@ enum Fast<'a> {
 
 fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
     let head = s.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix).then(|| &s[prefix.len()..])
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &s[prefix.len()..])
 }
 
 fn fast_endpoint(location: &str) -> Fast<'_> {
@@ -650,4 +653,299 @@ fn slow_endpoint(location: &str) -> Option<Endpoint<'_>> {
         origin,
         path: Cow::Owned(url.path().to_owned()),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(value: &str, mode: Mode) -> Op<'_> {
+        Op::Set(Cow::Borrowed(value), mode)
+    }
+
+    fn run<'a>(location: &str, edits: &mut [Edit<'a>], max: usize) -> Option<String> {
+        rewrite(location, edits, max)
+    }
+
+    #[test]
+    fn split_cuts_at_first_hash_then_question_mark() {
+        let cases = [
+            ("https://a/p", "https://a/p", None, None),
+            ("https://a/p?", "https://a/p", Some(""), None),
+            ("https://a/p?x=1#f", "https://a/p", Some("x=1"), Some("f")),
+            ("https://a/p#f?x=1", "https://a/p", None, Some("f?x=1")),
+            (
+                "https://a/p?x=1?y#f#g",
+                "https://a/p",
+                Some("x=1?y"),
+                Some("f#g"),
+            ),
+        ];
+        for (input, base, query, fragment) in cases {
+            assert_eq!(
+                split(input),
+                Parts {
+                    base,
+                    query,
+                    fragment
+                },
+                "{input}"
+            );
+        }
+    }
+
+    #[test]
+    fn names_and_values_are_decoded_as_forms_are() {
+        let cases = [
+            ("login_hint=a%40b.c", "login_hint", true, "a@b.c"),
+            ("login%5Fhint=x+y", "login_hint", true, "x y"),
+            ("login_hint", "login_hint", true, ""),
+            ("login_hint=", "login_hint", true, ""),
+            ("Login_hint=x", "login_hint", false, "x"),
+            ("a=b=c", "a", true, "b=c"),
+            ("a+b=1", "a b", true, "1"),
+            ("a%2Bb=%2B", "a+b", true, "+"),
+            ("", "", true, ""),
+        ];
+        for (pair, name, is, value) in cases {
+            assert_eq!(name_is(pair, name), is, "{pair} is {name}");
+            assert_eq!(decoded_value(pair), value, "{pair}");
+        }
+    }
+
+    #[test]
+    fn lookup_finds_once_or_calls_it_ambiguous() {
+        let q = "a=1&b=2&b=3&c=&d%3D=4&e=x%20y";
+        assert_eq!(lookup(q, "a"), Lookup::Found(Cow::Borrowed("1")));
+        assert_eq!(lookup(q, "b"), Lookup::Ambiguous);
+        assert_eq!(lookup(q, "c"), Lookup::Found(Cow::Borrowed("")));
+        assert_eq!(lookup(q, "d="), Lookup::Found(Cow::Borrowed("4")));
+        assert_eq!(lookup(q, "e"), Lookup::Found(Cow::Borrowed("x y")));
+        assert_eq!(lookup(q, "z"), Lookup::Missing);
+        assert_eq!(lookup("", "a"), Lookup::Missing);
+    }
+
+    #[test]
+    fn rewrite_table() {
+        use Mode::*;
+        // (location, [(name, op)], expected location, expected outcomes)
+        type Case<'a> = (&'a str, Vec<(&'a str, Op<'a>)>, &'a str, Vec<Outcome>);
+        let cases: Vec<Case<'_>> = vec![
+            (
+                "https://public-api.wordpress.com/oauth2/authorize?client_id=1&state=a%20b",
+                vec![("blog", set("myblog.wordpress.com", Replace))],
+                "https://public-api.wordpress.com/oauth2/authorize?client_id=1&state=a%20b&blog=myblog.wordpress.com",
+                vec![Outcome::Added],
+            ),
+            (
+                "https://idp/a",
+                vec![("x", set("a b&c=d#e", Replace))],
+                "https://idp/a?x=a+b%26c%3Dd%23e",
+                vec![Outcome::Added],
+            ),
+            (
+                "https://idp/a?",
+                vec![("x", set("1", Replace))],
+                "https://idp/a?x=1",
+                vec![Outcome::Added],
+            ),
+            (
+                "https://idp/a#frag",
+                vec![("x", set("1", Replace))],
+                "https://idp/a?x=1#frag",
+                vec![Outcome::Added],
+            ),
+            (
+                "https://idp/a?prompt=consent&state=s&prompt=login#f",
+                vec![("prompt", set("select_account", Replace))],
+                "https://idp/a?prompt=select_account&state=s#f",
+                vec![Outcome::Replaced],
+            ),
+            (
+                "https://idp/a?prompt=consent",
+                vec![("prompt", set("select_account", Keep))],
+                "https://idp/a?prompt=consent",
+                vec![Outcome::Kept],
+            ),
+            (
+                "https://idp/a?prompt=consent&x=1",
+                vec![("prompt", set("select_account login", Merge))],
+                "https://idp/a?prompt=consent+select_account+login&x=1",
+                vec![Outcome::Merged],
+            ),
+            (
+                "https://idp/a?scope=openid%20email",
+                vec![("scope", set("email", Merge))],
+                "https://idp/a?scope=openid%20email",
+                vec![Outcome::Kept],
+            ),
+            (
+                "https://idp/a?prompt=none",
+                vec![("prompt", set("login", Merge))],
+                "https://idp/a?prompt=none",
+                vec![Outcome::Kept],
+            ),
+            (
+                "https://idp/a?x=1",
+                vec![("prompt", set("login", Merge))],
+                "https://idp/a?x=1&prompt=login",
+                vec![Outcome::Added],
+            ),
+            (
+                "https://idp/a?x=1&audience=a&y=2&audience=b",
+                vec![("audience", Op::Remove)],
+                "https://idp/a?x=1&y=2",
+                vec![Outcome::Removed],
+            ),
+            (
+                "https://idp/a?x=1",
+                vec![("audience", Op::Remove)],
+                "https://idp/a?x=1",
+                vec![Outcome::Dropped(Reason::Missing)],
+            ),
+            (
+                "https://idp/a?x=1&&y&=z&screen_name=old",
+                vec![("screen_name", Op::Drop(Reason::Pattern))],
+                "https://idp/a?x=1&&y&=z&screen_name=old",
+                vec![Outcome::Dropped(Reason::Pattern)],
+            ),
+            (
+                "https://idp/a?x=%7e&&y&=z",
+                vec![("b", set("é", Replace))],
+                "https://idp/a?x=%7e&&y&=z&b=%C3%A9",
+                vec![Outcome::Added],
+            ),
+            (
+                "https://idp/a?request_uri=urn%3Apar%3A1&client_id=c",
+                vec![("a", set("1", Replace)), ("b", Op::Drop(Reason::Missing))],
+                "https://idp/a?request_uri=urn%3Apar%3A1&client_id=c",
+                vec![
+                    Outcome::Dropped(Reason::ParOrJar),
+                    Outcome::Dropped(Reason::Missing),
+                ],
+            ),
+            (
+                "https://idp/saml?SAMLRequest=abc%2B&RelayState=r&SigAlg=s&Signature=t%3D",
+                vec![("a", set("1", Replace)), ("b", set("2", Replace))],
+                "https://idp/saml?SAMLRequest=abc%2B&RelayState=r&SigAlg=s&Signature=t%3D&a=1&b=2",
+                vec![Outcome::Added, Outcome::Added],
+            ),
+        ];
+        for (location, ops, expected, outcomes) in cases {
+            let mut edits: Vec<Edit<'_>> =
+                ops.into_iter().map(|(n, op)| Edit::new(n, op)).collect();
+            let out = run(location, &mut edits, 8192);
+            assert_eq!(out.as_deref().unwrap_or(location), expected, "{location}");
+            let got: Vec<Outcome> = edits.iter().map(|e| e.outcome).collect();
+            assert_eq!(got, outcomes, "{location}");
+            if out.is_some() {
+                assert_ne!(expected, location, "changed output for {location}");
+            }
+        }
+    }
+
+    #[test]
+    fn location_limit_is_inclusive() {
+        let location = "https://idp/a?x=1";
+        let full = "https://idp/a?x=1&b=2";
+        let mut edits = [Edit::new("b", set("2", Mode::Replace))];
+        assert_eq!(run(location, &mut edits, full.len()).as_deref(), Some(full));
+        let mut edits = [Edit::new("b", set("2", Mode::Replace))];
+        assert_eq!(run(location, &mut edits, full.len() - 1), None);
+        assert_eq!(edits[0].outcome, Outcome::Dropped(Reason::LocationTooLong));
+    }
+
+    #[test]
+    fn merge_table() {
+        let cases = [
+            (
+                vec!["login"],
+                "select_account",
+                Some(("login select_account", true)),
+            ),
+            (
+                vec!["login consent"],
+                "consent",
+                Some(("login consent", false)),
+            ),
+            (vec!["a  b", "c"], "b d", Some(("a b c d", true))),
+            (vec![], "login", Some(("login", true))),
+            (vec!["none"], "none", Some(("none", false))),
+            (vec!["none"], "login", None),
+            (vec!["login"], "none", None),
+        ];
+        for (existing, new, expected) in cases {
+            let got = merge(existing.iter().map(|s| Cow::Borrowed(*s)), new);
+            let expected = expected.map(|(value, added)| Merged {
+                value: value.to_owned(),
+                added,
+            });
+            assert_eq!(got, expected, "{existing:?} + {new}");
+        }
+    }
+
+    #[test]
+    fn endpoint_table() {
+        // (location, origin key, path) or None: what a browser would go to.
+        let cases = [
+            (
+                "https://idp.example/a",
+                Some(("https://idp.example:443", "/a")),
+            ),
+            (
+                "HTTPS://IDP.Example:443/a?x#y",
+                Some(("https://idp.example:443", "/a")),
+            ),
+            (
+                "http://idp.example:8080",
+                Some(("http://idp.example:8080", "/")),
+            ),
+            (
+                "http://idp.example:0080/",
+                Some(("http://idp.example:80", "/")),
+            ),
+            ("https://127.0.0.1:9/a", Some(("https://127.0.0.1:9", "/a"))),
+            ("https://0x7f.1/a", Some(("https://127.0.0.1:443", "/a"))),
+            (
+                "https://idp.example@evil.example/a",
+                Some(("https://evil.example:443", "/a")),
+            ),
+            (
+                "https://evil.example\\@idp.example/a",
+                Some(("https://evil.example:443", "/@idp.example/a")),
+            ),
+            ("https://[::1]:8443/a", Some(("https://[::1]:8443", "/a"))),
+            (
+                "https://idp.example/a/../b",
+                Some(("https://idp.example:443", "/b")),
+            ),
+            (
+                "https://idp.example/a/%2e/b",
+                Some(("https://idp.example:443", "/a/b")),
+            ),
+            (
+                "https:idp.example/a",
+                Some(("https://idp.example:443", "/a")),
+            ),
+            (
+                "https://xn--bcher-kva.example/a",
+                Some(("https://xn--bcher-kva.example:443", "/a")),
+            ),
+            (
+                "https://b%C3%BCcher.example/a",
+                Some(("https://xn--bcher-kva.example:443", "/a")),
+            ),
+            ("https://idp.example:99999/a", None),
+            ("/authorize?x=1", None),
+            ("//idp.example/a", None),
+            ("mailto:x@idp.example", None),
+            ("ftp://idp.example/a", None),
+            ("https://", None),
+        ];
+        for (location, expected) in cases {
+            let got = endpoint(location);
+            let got = got.as_ref().map(|e| (e.origin.as_str(), e.path.as_ref()));
+            assert_eq!(got, expected, "{location}");
+        }
+    }
 }

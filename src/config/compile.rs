@@ -236,7 +236,11 @@ pub(crate) fn compile_pattern(pattern: &str) -> Result<Regex, String> {
         .build()
         .map_err(|e| {
             let text = e.to_string();
-            let last = text.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
+            let last = text
+                .lines()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("");
             format!("not a valid regular expression: {}", last.trim())
         })
 }
@@ -301,7 +305,10 @@ fn compile_root(root: &Node, problems: &mut Problems) -> Option<Compiled> {
             for (i, item) in items.iter().enumerate() {
                 let path = format!("query_aliases[{i}]");
                 if let Some(name) = string(item, &path, problems) {
-                    if FORBIDDEN_SOURCES.iter().any(|f| f.eq_ignore_ascii_case(name)) {
+                    if FORBIDDEN_SOURCES
+                        .iter()
+                        .any(|f| f.eq_ignore_ascii_case(name))
+                    {
                         problems.add(
                             &path,
                             format!("\"{name}\" can never be read from the query"),
@@ -469,7 +476,10 @@ fn parse_endpoint(text: &str, path: &str, problems: &mut Problems) -> Option<(St
         "https" => true,
         "http" => false,
         other => {
-            problems.add(path, format!("scheme must be http or https, not \"{other}\""));
+            problems.add(
+                path,
+                format!("scheme must be http or https, not \"{other}\""),
+            );
             return None;
         }
     };
@@ -490,7 +500,9 @@ fn parse_endpoint(text: &str, path: &str, problems: &mut Problems) -> Option<(St
         problems.add(path, "must have a host");
         return None;
     };
-    let port = url.port_or_known_default().unwrap_or(if https { 443 } else { 80 });
+    let port = url
+        .port_or_known_default()
+        .unwrap_or(if https { 443 } else { 80 });
     let Some(origin) = OriginKey::new(https, host, port) else {
         problems.add(path, format!("host longer than {MAX_HOST_LEN} bytes"));
         return None;
@@ -523,7 +535,10 @@ fn compile_param(
     )?;
     let get = |key: &str| entries.iter().find(|(k, _)| k == key).map(|(_, v)| v);
     let (value, alias, remove) = (get("value"), get("alias"), get("remove"));
-    let kinds = [value, alias, remove].iter().filter(|n| n.is_some()).count();
+    let kinds = [value, alias, remove]
+        .iter()
+        .filter(|n| n.is_some())
+        .count();
     if kinds != 1 {
         problems.add(path, "exactly one of \"value\", \"alias\" or \"remove\"");
         return None;
@@ -559,10 +574,7 @@ fn compile_param(
             format!("\"{reserved}\" is reserved: it can be neither added, replaced nor removed"),
         );
     } else if name.eq_ignore_ascii_case("scope") && (mode != Mode::Merge || remove.is_some()) {
-        problems.add(
-            path,
-            "\"scope\" is reserved but for \"mode\": \"merge\"",
-        );
+        problems.add(path, "\"scope\" is reserved but for \"mode\": \"merge\"");
     }
 
     let kind = if let Some(node) = remove {
@@ -610,7 +622,10 @@ fn compile_param(
             && !QUERY_SOURCES.contains(&alias)
             && !query_aliases.contains(&alias)
         {
-            let why = if FORBIDDEN_SOURCES.iter().any(|f| f.eq_ignore_ascii_case(alias)) {
+            let why = if FORBIDDEN_SOURCES
+                .iter()
+                .any(|f| f.eq_ignore_ascii_case(alias))
+            {
                 format!("\"{alias}\" can never be read from the query; use \"source\": \"broker\"")
             } else {
                 format!(
@@ -621,8 +636,9 @@ fn compile_param(
             problems.add(&alias_path, why);
         }
         let max_len = match get("max_len") {
-            Some(node) => positive(node, &join(path, "max_len"), problems)
-                .unwrap_or(limits.max_value_len),
+            Some(node) => {
+                positive(node, &join(path, "max_len"), problems).unwrap_or(limits.max_value_len)
+            }
             None => limits.max_value_len,
         };
         let pattern = match get("pattern") {
@@ -668,4 +684,55 @@ fn compile_param(
         }
     };
     (problems.0.len() == before).then_some(kind)
+}
+
+/// The keys of each level of the JSON form, in the order [`canonical`] writes them.
+const ROOT_KEYS: [&str; 3] = ["connections", "query_aliases", "limits"];
+const CONNECTION_KEYS: [&str; 4] = [
+    "authorization_url",
+    "client_id",
+    "protocol",
+    "upstream_params",
+];
+const PARAM_KEYS: [&str; 8] = [
+    "value", "alias", "remove", "default", "source", "mode", "pattern", "max_len",
+];
+const LIMIT_KEYS: [&str; 2] = ["max_value_len", "max_location_len"];
+
+/// A valid configuration's JSON form with every object's keys in one order, so that equal
+/// configurations print the same. The order of connections and of params is kept: it
+/// matters.
+pub(crate) fn canonical(root: Node) -> Node {
+    fn sort(node: Node, keys: &[&str]) -> Vec<(String, Node)> {
+        let Node::Object(mut entries) = node else {
+            return Vec::new();
+        };
+        entries.sort_by_key(|(k, _)| keys.iter().position(|known| known == k));
+        entries
+    }
+    fn map(entries: Vec<(String, Node)>, f: impl Fn(&str, Node) -> Node) -> Node {
+        Node::Object(
+            entries
+                .into_iter()
+                .map(|(k, v)| {
+                    let v = f(&k, v);
+                    (k, v)
+                })
+                .collect(),
+        )
+    }
+    map(sort(root, &ROOT_KEYS), |key, node| match (key, node) {
+        ("connections", Node::Object(connections)) => map(connections, |_, connection| {
+            map(sort(connection, &CONNECTION_KEYS), |key, node| {
+                match (key, node) {
+                    ("upstream_params", Node::Object(params)) => {
+                        map(params, |_, param| Node::Object(sort(param, &PARAM_KEYS)))
+                    }
+                    (_, other) => other,
+                }
+            })
+        }),
+        ("limits", limits) => Node::Object(sort(limits, &LIMIT_KEYS)),
+        (_, other) => other,
+    })
 }

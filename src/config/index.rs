@@ -98,7 +98,12 @@ pub(crate) enum Selection {
 
 impl Index {
     /// Adds connection `id`, or returns the connection it cannot be told apart from. Connections must be inserted with consecutive ids from 0.
-    pub(crate) fn insert(&mut self, spec: EndpointSpec, id: usize, name: &str) -> Result<(), usize> {
+    pub(crate) fn insert(
+        &mut self,
+        spec: EndpointSpec,
+        id: usize,
+        name: &str,
+    ) -> Result<(), usize> {
         let origin = self.origins.entry(spec.origin).or_default();
         let existing = if spec.pattern.segments.is_none() {
             origin.exact.get(&spec.pattern.path).copied()
@@ -150,11 +155,9 @@ impl Index {
     pub(crate) fn finish(&mut self) {
         let endpoints = &self.endpoints;
         for origin in self.origins.values_mut() {
-            origin.wildcards.sort_by(|&a, &b| {
-                endpoints[b]
-                    .pattern
-                    .specificity(&endpoints[a].pattern)
-            });
+            origin
+                .wildcards
+                .sort_by(|&a, &b| endpoints[b].pattern.specificity(&endpoints[a].pattern));
         }
     }
 
@@ -206,7 +209,9 @@ impl Index {
             Lookup::Ambiguous => None,
             Lookup::Missing => without().or_else(|| {
                 let mut all = candidates().flat_map(|(_, e)| {
-                    e.without.into_iter().chain(e.by_client_id.values().copied())
+                    e.without
+                        .into_iter()
+                        .chain(e.by_client_id.values().copied())
                 });
                 match (all.next(), all.next()) {
                     (Some(only), None) => Some(only),

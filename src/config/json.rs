@@ -164,7 +164,8 @@ impl Serialize for Node {
 /// Parses JSON text into a [`Node`]; a syntax error is a [`ConfigError`](crate::ConfigError)
 /// with the line and column.
 pub(crate) fn parse(text: &str) -> Result<Node, crate::ConfigError> {
-    serde_json::from_str(text).map_err(|e| crate::ConfigError::new("", format!("invalid JSON: {e}")))
+    serde_json::from_str(text)
+        .map_err(|e| crate::ConfigError::new("", format!("invalid JSON: {e}")))
 }
 
 #[cfg(test)]
@@ -199,7 +200,11 @@ mod tests {
             (r#"{"a":[{"b":"c"}]}"#, r#"{"a":[1]}"#, r#"{"a":[1]}"#),
             (r#"{"e":null}"#, r#"{"a":1}"#, r#"{"e":null,"a":1}"#),
             (r#"[1,2]"#, r#"{"a":"b","c":null}"#, r#"{"a":"b"}"#),
-            (r#"{}"#, r#"{"a":{"bb":{"ccc":null}}}"#, r#"{"a":{"bb":{}}}"#),
+            (
+                r#"{}"#,
+                r#"{"a":{"bb":{"ccc":null}}}"#,
+                r#"{"a":{"bb":{}}}"#,
+            ),
             (r#"{"a":"foo"}"#, r#"null"#, r#"null"#),
         ];
         for (target, patch, expected) in cases {

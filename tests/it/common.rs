@@ -1,0 +1,90 @@
+//! Helpers shared by the tests.
+
+#![allow(dead_code)]
+
+use http::header::LOCATION;
+use http::{Request, Response, StatusCode};
+use tower::{ServiceExt, service_fn};
+use tower_upstream_params::{Config, UpstreamConnection, UpstreamParamsLayer, UpstreamValues};
+
+pub(crate) fn config(json: &str) -> Config {
+    match Config::from_json(json) {
+        Ok(config) => config,
+        Err(e) => panic!("test config does not load: {e}\n{json}"),
+    }
+}
+
+/// A config with one connection `name` on `url` with `params` (a JSON object's text).
+pub(crate) fn one(name: &str, url: &str, params: &str) -> Config {
+    config(&format!(
+        r#"{{"connections": {{"{name}": {{"authorization_url": "{url}", "upstream_params": {params}}}}}}}"#
+    ))
+}
+
+/// What the inner service adds to its redirect response.
+#[derive(Clone, Default)]
+pub(crate) struct Extras {
+    pub(crate) status: Option<StatusCode>,
+    pub(crate) values: Option<UpstreamValues>,
+    pub(crate) connection: Option<&'static str>,
+}
+
+/// Sends `GET uri` through the layer to a service answering `302 Location: location`, and
+/// returns the final `Location`.
+pub(crate) async fn location(config: Config, uri: &str, location: &str) -> String {
+    location_with(config, uri, location, Extras::default(), None).await
+}
+
+pub(crate) async fn location_with(
+    config: Config,
+    uri: &str,
+    location: &str,
+    extras: Extras,
+    request_values: Option<UpstreamValues>,
+) -> String {
+    let response = respond(
+        UpstreamParamsLayer::new(config),
+        uri,
+        location,
+        extras,
+        request_values,
+    )
+    .await;
+    response.headers()[LOCATION].to_str().unwrap().to_owned()
+}
+
+pub(crate) async fn respond(
+    layer: UpstreamParamsLayer,
+    uri: &str,
+    location: &str,
+    extras: Extras,
+    request_values: Option<UpstreamValues>,
+) -> Response<String> {
+    let location = location.to_owned();
+    let inner = service_fn(move |_req: Request<String>| {
+        let location = location.clone();
+        let extras = extras.clone();
+        async move {
+            let mut response = Response::builder()
+                .status(extras.status.unwrap_or(StatusCode::FOUND))
+                .header(LOCATION, location)
+                .body(String::from("redirecting"))
+                .unwrap();
+            if let Some(values) = extras.values {
+                response.extensions_mut().insert(values);
+            }
+            if let Some(name) = extras.connection {
+                response
+                    .extensions_mut()
+                    .insert(UpstreamConnection::new(name));
+            }
+            Ok::<_, std::convert::Infallible>(response)
+        }
+    });
+    let service = tower::ServiceBuilder::new().layer(layer).service(inner);
+    let mut request = Request::get(uri).body(String::new()).unwrap();
+    if let Some(values) = request_values {
+        request.extensions_mut().insert(values);
+    }
+    service.oneshot(request).await.unwrap()
+}

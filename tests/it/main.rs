@@ -1,0 +1,13 @@
+//! Black-box tests of the layer: through `tower::ServiceExt::oneshot`, axum's
+//! `Router::layer`, `tower-test` and a real hyper server on loopback.
+
+mod common;
+
+mod config;
+mod observability;
+mod passthrough;
+mod readiness;
+mod reload;
+mod router;
+mod rules;
+mod seeds;

@@ -1,0 +1,248 @@
+//! `tracing` events: what is reported, and that values never are.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use tower_upstream_params::{UpstreamParamsLayer, UpstreamValues};
+use tracing_subscriber::fmt::MakeWriter;
+
+use crate::common::{Extras, config, one, respond};
+
+#[derive(Clone, Default)]
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> MakeWriter<'a> for Capture {
+    type Writer = Capture;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+/// Runs `f` with every event (all levels) written to a buffer, and returns the buffer.
+async fn captured<F: std::future::Future<Output = ()>>(f: F) -> String {
+    let capture = Capture::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(capture.clone())
+        .with_ansi(false)
+        .finish();
+    let guard = tracing::subscriber::set_default(subscriber);
+    f.await;
+    drop(guard);
+    let bytes = capture.0.lock().unwrap().clone();
+    String::from_utf8(bytes).unwrap()
+}
+
+const IDP: &str = "https://idp.example/authorize";
+const SECRET: &str = "very.private.person@example.com";
+
+#[tokio::test]
+async fn each_param_outcome_is_reported_without_values() {
+    let cfg = one(
+        "acme",
+        IDP,
+        r#"{"lh": {"alias": "login_hint"}, "prompt": {"value": "select_account"},
+            "hd": {"alias": "org", "source": "broker"}, "ui": {"alias": "ui_locales", "pattern": "[a-z]{2}"},
+            "audience": {"remove": true}, "keep": {"value": "v", "mode": "keep"}}"#,
+    );
+    let output = captured(async {
+        let extras = Extras {
+            values: Some(UpstreamValues::new().insert("org", "secret-org.example")),
+            ..Extras::default()
+        };
+        let uri = format!("/authorize?login_hint={SECRET}&ui_locales=english-please");
+        let loc = format!("{IDP}?prompt=consent&audience=api&keep=k&state=opaque-state-value");
+        let response = respond(UpstreamParamsLayer::new(cfg), &uri, &loc, extras, None).await;
+        let location = response.headers()["location"].to_str().unwrap();
+        assert!(location.contains("very.private.person%40example.com"));
+    })
+    .await;
+    assert!(output.contains("tower_upstream_params"), "{output}");
+    assert!(output.contains("connection=acme"), "{output}");
+    for outcome in [
+        "lh:added",
+        "prompt:replaced",
+        "hd:added",
+        "ui:dropped(pattern)",
+        "audience:removed",
+        "keep:kept",
+    ] {
+        assert!(output.contains(outcome), "missing {outcome} in {output}");
+    }
+    for secret in [
+        SECRET,
+        "very.private.person%40example.com",
+        "secret-org.example",
+        "english-please",
+        "opaque-state-value",
+        "consent",
+    ] {
+        assert!(!output.contains(secret), "{secret} leaked: {output}");
+    }
+}
+
+#[tokio::test]
+async fn dropped_reasons_are_reported() {
+    let cfg = config(&format!(
+        r#"{{"connections": {{"c": {{"authorization_url": "{IDP}", "upstream_params": {{
+            "a": {{"alias": "login_hint"}},
+            "b": {{"alias": "prompt"}},
+            "c": {{"alias": "display", "max_len": 2}},
+            "d": {{"alias": "max_age"}}
+        }}}}}}}}"#
+    ));
+    let output = captured(async {
+        let uri = format!("/a?prompt=x&prompt=y&display=popup&max_age=&login_hint={SECRET}x");
+        respond(
+            UpstreamParamsLayer::new(cfg.clone()),
+            "/a?prompt=x&prompt=y&display=popup&max_age=",
+            IDP,
+            Extras::default(),
+            None,
+        )
+        .await;
+        // PAR: every param dropped with par_or_jar.
+        respond(
+            UpstreamParamsLayer::new(cfg),
+            &uri,
+            &format!("{IDP}?request_uri=urn%3Ax"),
+            Extras::default(),
+            None,
+        )
+        .await;
+    })
+    .await;
+    for outcome in [
+        "a:dropped(missing)",
+        "b:dropped(ambiguous)",
+        "c:dropped(too_long)",
+        "d:dropped(missing)",
+        "a:dropped(par_or_jar)",
+    ] {
+        assert!(output.contains(outcome), "missing {outcome} in {output}");
+    }
+    assert!(!output.contains(SECRET), "{output}");
+}
+
+#[tokio::test]
+async fn location_too_long_is_reported() {
+    let cfg = config(&format!(
+        r#"{{"connections": {{"c": {{"authorization_url": "{IDP}", "upstream_params": {{"a": {{"alias": "login_hint"}}}}}}}},
+            "limits": {{"max_location_len": 40}}}}"#
+    ));
+    let output = captured(async {
+        let response = respond(
+            UpstreamParamsLayer::new(cfg),
+            &format!("/?login_hint={SECRET}"),
+            IDP,
+            Extras::default(),
+            None,
+        )
+        .await;
+        assert_eq!(response.headers()["location"], IDP);
+    })
+    .await;
+    assert!(output.contains("a:dropped(location_too_long)"), "{output}");
+    assert!(!output.contains(SECRET), "{output}");
+}
+
+#[tokio::test]
+async fn no_connection_and_non_candidates_are_warnings() {
+    let cfg = config(&format!(
+        r#"{{"connections": {{"c": {{"authorization_url": "{IDP}", "client_id": "right",
+            "upstream_params": {{"a": {{"value": "1"}}}}}},
+            "d": {{"authorization_url": "{IDP}", "client_id": "other"}}}}}}"#
+    ));
+    let output = captured(async {
+        let loc = format!("{IDP}?client_id=mistyped&login_hint={SECRET}");
+        let response = respond(
+            UpstreamParamsLayer::new(cfg.clone()),
+            "/",
+            &loc,
+            Extras::default(),
+            None,
+        )
+        .await;
+        assert_eq!(response.headers()["location"], loc.as_str());
+        let named = Extras {
+            connection: Some("ghost"),
+            ..Extras::default()
+        };
+        respond(
+            UpstreamParamsLayer::new(cfg),
+            "/",
+            &format!("{IDP}?client_id=right"),
+            named,
+            None,
+        )
+        .await;
+    })
+    .await;
+    let warns: Vec<&str> = output.lines().filter(|l| l.contains("WARN")).collect();
+    assert!(
+        warns.iter().any(|l| l.contains("no_connection")),
+        "{output}"
+    );
+    assert!(
+        warns
+            .iter()
+            .any(|l| l.contains("not_candidate") && l.contains("ghost")),
+        "{output}"
+    );
+    assert!(!output.contains(SECRET), "{output}");
+}
+
+#[tokio::test]
+async fn non_ascii_locations_are_a_debug_event() {
+    let output = captured(async {
+        let inner = tower::service_fn(|_req: http::Request<()>| async {
+            let mut response = http::Response::new(());
+            *response.status_mut() = http::StatusCode::FOUND;
+            response.headers_mut().insert(
+                "location",
+                http::HeaderValue::from_bytes(b"https://idp.example/authorize?x=\xe9").unwrap(),
+            );
+            Ok::<_, std::convert::Infallible>(response)
+        });
+        let service = tower::ServiceBuilder::new()
+            .layer(UpstreamParamsLayer::new(one(
+                "c",
+                IDP,
+                r#"{"a": {"value": "1"}}"#,
+            )))
+            .service(inner);
+        tower::ServiceExt::oneshot(service, http::Request::new(()))
+            .await
+            .unwrap();
+    })
+    .await;
+    assert!(
+        output
+            .lines()
+            .any(|l| l.contains("DEBUG") && l.contains("non_ascii_location")),
+        "{output}"
+    );
+}
+
+#[tokio::test]
+async fn dry_run_reports_what_would_change() {
+    let output = captured(async {
+        let layer =
+            UpstreamParamsLayer::new(one("c", IDP, r#"{"a": {"value": "1"}}"#)).dry_run(true);
+        let response = respond(layer, "/", IDP, Extras::default(), None).await;
+        assert_eq!(response.headers()["location"], IDP);
+    })
+    .await;
+    assert!(output.contains("dry_run=true"), "{output}");
+    assert!(output.contains("a:added"), "{output}");
+}

@@ -11,7 +11,7 @@
 
 import http from 'node:http';
 import { once } from 'node:events';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 
 import Provider, { interactionPolicy } from 'oidc-provider';
 
@@ -34,15 +34,9 @@ if (!Number.isInteger(requestedPort) || requestedPort < 0 || requestedPort > 655
   process.exit(2);
 }
 const REDIRECT_URI = process.env.REDIRECT_URI || 'http://127.0.0.1:8080/callback';
-const TOKEN_ENDPOINT_AUTH_METHOD = process.env.TOKEN_ENDPOINT_AUTH_METHOD || 'client_secret_basic';
 const ACR_VALUES = envList('ACR_VALUES', 'urn:example:loa:1 urn:example:loa:2');
 // screen_name is always registered; EXTRA_PARAMS adds more names.
 const EXTRA_PARAMS = [...new Set(['screen_name', ...envList('EXTRA_PARAMS', '')])];
-
-if (!['client_secret_basic', 'client_secret_post'].includes(TOKEN_ENDPOINT_AUTH_METHOD)) {
-  console.error(`invalid TOKEN_ENDPOINT_AUTH_METHOD: ${TOKEN_ENDPOINT_AUTH_METHOD}`);
-  process.exit(2);
-}
 
 // ---------------------------------------------------------------------------
 // Listen first, so that PORT=0 gives us the port the issuer must contain.
@@ -81,15 +75,19 @@ const configuration = {
       redirect_uris: [REDIRECT_URI],
       response_types: ['code'],
       grant_types: ['authorization_code'],
-      token_endpoint_auth_method: TOKEN_ENDPOINT_AUTH_METHOD,
+      // oidc-provider also accepts client_secret_post from a client registered
+      // with client_secret_basic (it treats the two as one family).
+      token_endpoint_auth_method: 'client_secret_basic',
     },
   ],
   jwks: { keys: [signingKey] },
   // Unsigned SameSite=Lax cookies: a test client's jar only has to carry
   // _interaction, _interaction_resume and _session (see README.md).
+  // (keys only silence the missing-keys warning; nothing is signed.)
   cookies: {
-    long: { httpOnly: true, sameSite: 'lax' },
-    short: { httpOnly: true, sameSite: 'lax' },
+    keys: [randomBytes(32).toString('base64url')],
+    long: { httpOnly: true, sameSite: 'lax', signed: false },
+    short: { httpOnly: true, sameSite: 'lax', signed: false },
   },
   // Explicit lifetimes (seconds); this also keeps oidc-provider from printing
   // a notice for each default ttl helper it would otherwise call.

@@ -128,7 +128,9 @@ async fn main() {
     let layered = serve(broker(idp_addr).layer(UpstreamParamsLayer::new(config(idp_addr)))).await;
     let client: HttpClient = Client::builder(TokioExecutor::new()).build_http();
 
-    println!("IdP on {idp_addr}; bare broker on {bare}; broker with UpstreamParamsLayer on {layered}\n");
+    println!(
+        "IdP on {idp_addr}; bare broker on {bare}; broker with UpstreamParamsLayer on {layered}\n"
+    );
     let cases = [
         ("WordPress, static blog", "/login/wordpress"),
         (

@@ -128,3 +128,43 @@ pub use error::ConfigError;
 pub use extensions::{UpstreamConnection, UpstreamValues};
 pub use layer::{ConfigHandle, UpstreamParamsLayer};
 pub use service::UpstreamParams;
+
+/// Entry points for this crate's own benchmarks and fuzz targets. Not part of the API: no
+/// stability promise, hidden from the docs.
+#[doc(hidden)]
+pub mod __private {
+    use std::borrow::Cow;
+
+    use crate::config::Mode;
+    use crate::rewrite::{Edit, Op};
+
+    /// What one param does in [`rewrite`]: `Some(value)` sets it under `mode`, `None` removes
+    /// it.
+    pub type ParamOp<'a> = (&'a str, Option<&'a str>, Mode);
+
+    /// The pure rewrite of `location` (no tower, no matching): the new `Location` if it
+    /// changed and fits in `max_len` bytes.
+    pub fn rewrite(location: &str, params: &[ParamOp<'_>], max_len: usize) -> Option<String> {
+        let mut edits: Vec<Edit<'_>> = params
+            .iter()
+            .map(|(name, value, mode)| {
+                let op = match value {
+                    Some(v) => Op::Set(Cow::Borrowed(*v), *mode),
+                    None => Op::Remove,
+                };
+                Edit::new(name, op)
+            })
+            .collect();
+        crate::rewrite::rewrite(location, &mut edits, max_len)
+    }
+
+    /// The name of the connection a redirect to `location` selects, if any.
+    pub fn select<'c>(config: &'c crate::Config, location: &str) -> Option<&'c str> {
+        match config.compiled.index.select(location, None) {
+            crate::config::Selection::Selected(id) => {
+                config.compiled.connections.get(id).map(|c| c.name.as_str())
+            }
+            _ => None,
+        }
+    }
+}

@@ -36,6 +36,7 @@
 //!   to 1 MiB and nesting to 64, so no configuration can make matching slow or large.
 //! - [`ConfigError`] reports every problem found, not just the first.
 
+mod auth0;
 mod compile;
 mod index;
 mod json;
@@ -246,6 +247,43 @@ impl Config {
     /// ```
     pub fn builder() -> ConfigBuilder {
         ConfigBuilder::default()
+    }
+
+    /// Imports Auth0 Management API connection objects, as `GET /api/v2/connections` (an
+    /// array) or `GET /api/v2/connections/{id}` (one object) return them.
+    ///
+    /// Each connection with a non-empty `options.upstream_params` becomes a connection of the
+    /// same `name`, its params taken verbatim; connections without upstream params are
+    /// skipped. The endpoint is `options.authorizationURL` (custom OAuth2) or
+    /// `options.authorization_endpoint` (OIDC, Okta) when present; `options.signInEndpoint`
+    /// for `samlp`; `https://{options.domain}/oauth2/v1/authorize` for Okta; else the
+    /// well-known endpoint of the social strategy (`google-oauth2`, `github`, `twitter`,
+    /// `wordpress`, `facebook` (any API version), `windowslive`, `linkedin`, `apple`,
+    /// `amazon`, `dropbox`, `bitbucket`, `paypal`, `salesforce`, `yahoo`, `box`).
+    /// `options.client_id` becomes `client_id` for OAuth 2 and OIDC connections (it is the
+    /// client ID at the IdP, which the broker's redirect carries); not for OAuth 1 or SAML,
+    /// whose redirects carry none. Other keys (`client_secret`, scopes, ...) are ignored.
+    ///
+    /// ```
+    /// # use tower_upstream_params::Config;
+    /// let config = Config::from_auth0_connections(r#"[
+    ///   {"name": "WPConn", "strategy": "wordpress", "options": {
+    ///     "client_id": "42", "client_secret": "s",
+    ///     "upstream_params": {"blog": {"value": "myblog.wordpress.com"}}}},
+    ///   {"name": "GitHub", "strategy": "github", "options": {}}
+    /// ]"#)?;
+    /// assert_eq!(config.connection_names().collect::<Vec<_>>(), ["WPConn"]);
+    /// # Ok::<(), tower_upstream_params::ConfigError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// A [`ConfigError`] for a connection whose endpoint cannot be known (naming it, e.g.
+    /// `[2].options: connection "my-idp": ... set options.authorizationURL`), one without a
+    /// name, or params that do not validate (then the path is that of this crate's JSON form,
+    /// `connections.<name>.upstream_params.<param>`).
+    pub fn from_auth0_connections(json: &str) -> Result<Config, ConfigError> {
+        Config::from_node(auth0::convert(&json::parse(json)?)?)
     }
 
     /// The names of the configured connections, in configuration order.

@@ -3,6 +3,7 @@
 
 mod common;
 
+mod auth0;
 mod config;
 mod observability;
 mod passthrough;

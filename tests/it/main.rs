@@ -12,3 +12,4 @@ mod reload;
 mod router;
 mod rules;
 mod seeds;
+mod examples;

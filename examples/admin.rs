@@ -104,7 +104,9 @@ pub fn admin_router(handle: ConfigHandle, token: impl Into<Arc<str>>) -> Router 
 #[tokio::main]
 async fn main() {
     let Some(token) = std::env::var("ADMIN_TOKEN").ok().filter(|t| t.len() >= 8) else {
-        eprintln!("set ADMIN_TOKEN (8 characters or more) to the bearer token the admin route accepts");
+        eprintln!(
+            "set ADMIN_TOKEN (8 characters or more) to the bearer token the admin route accepts"
+        );
         std::process::exit(2);
     };
     let config = Config::from_json(
@@ -124,7 +126,9 @@ async fn main() {
         .layer(layer.clone())
         .merge(admin_router(layer.handle(), token));
     let addr = std::env::var("ADDR").unwrap_or_else(|_| "127.0.0.1:3000".into());
-    let listener = tokio::net::TcpListener::bind(&addr).await.expect("bind ADDR");
+    let listener = tokio::net::TcpListener::bind(&addr)
+        .await
+        .expect("bind ADDR");
     println!("broker on http://{addr}/login/google, admin on http://{addr}/admin/config");
     axum::serve(listener, app).await.expect("serve");
 }

@@ -60,6 +60,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     )?;
     handle.store(reloaded);
     let response = client.get(login.parse()?).await?;
-    println!("Location after reload: {}", response.headers()["location"].to_str()?);
+    println!(
+        "Location after reload: {}",
+        response.headers()["location"].to_str()?
+    );
     Ok(())
 }

@@ -19,7 +19,10 @@ use tower_upstream_params::{Config, UpstreamParamsLayer};
 async fn broker(_req: Request<hyper::body::Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
     Ok(Response::builder()
         .status(StatusCode::FOUND)
-        .header(LOCATION, "https://api.twitter.com/oauth/authorize?oauth_token=T")
+        .header(
+            LOCATION,
+            "https://api.twitter.com/oauth/authorize?oauth_token=T",
+        )
         .body(Full::default())
         .expect("a valid response"))
 }

@@ -72,7 +72,10 @@ async fn admin_patch_answers_200_400_401() {
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let errors: serde_json::Value = serde_json::from_str(&body).unwrap();
-    assert_eq!(errors["errors"][0]["path"], "connections.google.upstream_params.state");
+    assert_eq!(
+        errors["errors"][0]["path"],
+        "connections.google.upstream_params.state"
+    );
     assert_eq!(layer.handle().load().to_json(), before);
 
     // 200: one param deleted, one added, the rest kept; the layer sees it at once.
@@ -86,7 +89,12 @@ async fn admin_patch_answers_200_400_401() {
     assert_eq!(status, StatusCode::OK);
     let live = layer.handle().load().to_json();
     assert_eq!(body, live);
-    assert!(live.contains("select_account") && live.contains("login_hint") && !live.contains("acme.com"), "{live}");
+    assert!(
+        live.contains("select_account")
+            && live.contains("login_hint")
+            && !live.contains("acme.com"),
+        "{live}"
+    );
     let (status, body) = admin_call(&layer, "GET", Some(TOKEN), "").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body, live);
@@ -94,11 +102,24 @@ async fn admin_patch_answers_200_400_401() {
 
 #[test]
 fn validate_reports_connections_or_every_error() {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/config.json")).unwrap();
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/config.json"))
+            .unwrap();
     let report = validate::report(&text, false).unwrap();
-    assert!(report.contains("wordpress (oauth2) https://public-api.wordpress.com/oauth2/authorize"), "{report}");
-    assert!(report.contains(r#"blog: sends "myblog.wordpress.com" (static, replace)"#), "{report}");
-    assert!(report.contains(r#"hd: sends the value of "org_domain" from broker-provided values only (replace)"#), "{report}");
+    assert!(
+        report.contains("wordpress (oauth2) https://public-api.wordpress.com/oauth2/authorize"),
+        "{report}"
+    );
+    assert!(
+        report.contains(r#"blog: sends "myblog.wordpress.com" (static, replace)"#),
+        "{report}"
+    );
+    assert!(
+        report.contains(
+            r#"hd: sends the value of "org_domain" from broker-provided values only (replace)"#
+        ),
+        "{report}"
+    );
     assert!(report.contains("ok: 4 connection(s)"), "{report}");
 
     let errors = validate::report(
@@ -108,14 +129,30 @@ fn validate_reports_connections_or_every_error() {
     )
     .unwrap_err();
     let lines: Vec<&str> = errors.lines().collect();
-    assert!(lines.contains(&"error: connections.x.authorization_url: must not have a query"), "{errors}");
-    assert!(lines.iter().any(|l| l.starts_with("error: connections.x.upstream_params.state: ")), "{errors}");
-    assert!(lines.iter().any(|l| l.starts_with("error: connections.x.upstream_params.p.alais: unknown key")), "{errors}");
+    assert!(
+        lines.contains(&"error: connections.x.authorization_url: must not have a query"),
+        "{errors}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("error: connections.x.upstream_params.state: ")),
+        "{errors}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("error: connections.x.upstream_params.p.alais: unknown key")),
+        "{errors}"
+    );
 
     let auth0 = validate::report(
         r#"[{"name": "gh", "strategy": "github", "options": {"upstream_params": {"allow_signup": {"value": "false"}}}}]"#,
         true,
     )
     .unwrap();
-    assert!(auth0.contains("gh (oauth2) https://github.com/login/oauth/authorize"), "{auth0}");
+    assert!(
+        auth0.contains("gh (oauth2) https://github.com/login/oauth/authorize"),
+        "{auth0}"
+    );
 }

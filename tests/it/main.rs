@@ -5,6 +5,7 @@ mod common;
 
 mod auth0;
 mod config;
+mod examples;
 mod observability;
 mod passthrough;
 mod readiness;
@@ -12,4 +13,3 @@ mod reload;
 mod router;
 mod rules;
 mod seeds;
-mod examples;

@@ -77,7 +77,7 @@ pub(crate) const KNOWN_ENDPOINTS: [(&str, &str, &str); 15] = [
     ),
 ];
 
-fn string<'n>(node: Option<&'n Node>) -> Option<&'n str> {
+fn string(node: Option<&Node>) -> Option<&str> {
     match node {
         Some(Node::String(s)) if !s.is_empty() => Some(s),
         _ => None,
@@ -85,10 +85,7 @@ fn string<'n>(node: Option<&'n Node>) -> Option<&'n str> {
 }
 
 /// The endpoint and protocol of one Auth0 connection, or what is missing.
-fn endpoint<'n>(
-    strategy: &'n str,
-    options: Option<&'n Node>,
-) -> Result<(String, &'static str), String> {
+fn endpoint(strategy: &str, options: Option<&Node>) -> Result<(String, &'static str), String> {
     let option = |key: &str| string(options.and_then(|o| o.get(key)));
     let protocol = match strategy {
         "samlp" => "saml",

@@ -29,6 +29,24 @@ pub(crate) struct Extras {
     pub(crate) connection: Option<&'static str>,
 }
 
+impl Extras {
+    /// A redirect carrying these broker-provided values.
+    pub(crate) fn values(values: UpstreamValues) -> Self {
+        Extras {
+            values: Some(values),
+            ..Extras::default()
+        }
+    }
+
+    /// A redirect naming its connection with `UpstreamConnection`.
+    pub(crate) fn named(name: &'static str) -> Self {
+        Extras {
+            connection: Some(name),
+            ..Extras::default()
+        }
+    }
+}
+
 /// Sends `GET uri` through the layer to a service answering `302 Location: location`, and
 /// returns the final `Location`.
 pub(crate) async fn location(config: Config, uri: &str, location: &str) -> String {

@@ -56,10 +56,7 @@ async fn each_param_outcome_is_reported_without_values() {
             "audience": {"remove": true}, "keep": {"value": "v", "mode": "keep"}}"#,
     );
     let output = captured(async {
-        let extras = Extras {
-            values: Some(UpstreamValues::new().insert("org", "secret-org.example")),
-            ..Extras::default()
-        };
+        let extras = Extras::values(UpstreamValues::new().insert("org", "secret-org.example"));
         let uri = format!("/authorize?login_hint={SECRET}&ui_locales=english-please");
         let loc = format!("{IDP}?prompt=consent&audience=api&keep=k&state=opaque-state-value");
         let response = respond(UpstreamParamsLayer::new(cfg), &uri, &loc, extras, None).await;
@@ -174,10 +171,7 @@ async fn no_connection_and_non_candidates_are_warnings() {
         )
         .await;
         assert_eq!(response.headers()["location"], loc.as_str());
-        let named = Extras {
-            connection: Some("ghost"),
-            ..Extras::default()
-        };
+        let named = Extras::named("ghost");
         respond(
             UpstreamParamsLayer::new(cfg),
             "/",

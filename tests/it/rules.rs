@@ -32,10 +32,7 @@ async fn source_broker_never_reads_the_query() {
         location(cfg.clone(), "/a?org_domain=evil.com", IDP).await,
         IDP
     );
-    let extras = Extras {
-        values: Some(UpstreamValues::new().insert("org_domain", "acme.com")),
-        ..Extras::default()
-    };
+    let extras = Extras::values(UpstreamValues::new().insert("org_domain", "acme.com"));
     assert_eq!(
         location_with(cfg, "/a?org_domain=evil.com", IDP, extras, None).await,
         format!("{IDP}?hd=acme.com")
@@ -49,10 +46,7 @@ async fn source_query_ignores_broker_values() {
         IDP,
         r#"{"lh": {"alias": "login_hint", "source": "query"}}"#,
     );
-    let extras = Extras {
-        values: Some(UpstreamValues::new().insert("login_hint", "broker@x")),
-        ..Extras::default()
-    };
+    let extras = Extras::values(UpstreamValues::new().insert("login_hint", "broker@x"));
     assert_eq!(
         location_with(cfg.clone(), "/a?login_hint=q@x", IDP, extras.clone(), None).await,
         format!("{IDP}?lh=q%40x")
@@ -67,10 +61,7 @@ async fn source_any_falls_through_a_refused_broker_value_to_the_query() {
         IDP,
         r#"{"lh": {"alias": "login_hint", "pattern": "[a-z]+@acme\\.com"}}"#,
     );
-    let extras = Extras {
-        values: Some(UpstreamValues::new().insert("login_hint", "bad@other.com")),
-        ..Extras::default()
-    };
+    let extras = Extras::values(UpstreamValues::new().insert("login_hint", "bad@other.com"));
     assert_eq!(
         location_with(cfg, "/a?login_hint=ok@acme.com", IDP, extras, None).await,
         format!("{IDP}?lh=ok%40acme.com")
@@ -366,10 +357,7 @@ fn one_with_client(client_id: &str) -> tower_upstream_params::Config {
 #[tokio::test]
 async fn upstream_connection_picks_among_candidates_only() {
     let base = "https://accounts.google.com/o/oauth2/v2/auth?client_id=acme";
-    let named = |name: &'static str| Extras {
-        connection: Some(name),
-        ..Extras::default()
-    };
+    let named = |name: &'static str| Extras::named(name);
     assert_eq!(
         location_with(shared_endpoint(), "/", base, named("globex"), None).await,
         format!("{base}&hd=globex.com")

@@ -87,10 +87,7 @@ async fn broker_value_in_response_extensions_wins_over_the_query() {
         "https://login.microsoftonline.com/common/oauth2/v2.0/authorize",
         r#"{"login_hint": {"alias": "login_hint"}}"#,
     );
-    let extras = Extras {
-        values: Some(UpstreamValues::new().insert("login_hint", "typed@example.com")),
-        ..Extras::default()
-    };
+    let extras = Extras::values(UpstreamValues::new().insert("login_hint", "typed@example.com"));
     let after = location_with(
         cfg,
         "/authorize?login_hint=query@example.com",
@@ -134,10 +131,7 @@ async fn response_values_come_before_request_values() {
         TWITTER,
         r#"{"screen_name": {"alias": "login_hint", "source": "broker"}}"#,
     );
-    let extras = Extras {
-        values: Some(UpstreamValues::new().insert("login_hint", "response")),
-        ..Extras::default()
-    };
+    let extras = Extras::values(UpstreamValues::new().insert("login_hint", "response"));
     let after = location_with(
         cfg,
         "/authorize",

@@ -8,11 +8,17 @@ use http::header::LOCATION;
 use http::{HeaderValue, Response, StatusCode};
 
 use crate::config::{ParamKind, Selection, Source};
-use crate::rewrite::{self, Edit, Lookup, Op, Outcome, Reason};
+use crate::rewrite::{self, Edit, Op, Outcome, PairLookup, Reason};
 use crate::{Config, UpstreamConnection, UpstreamValues};
 
 /// The `tracing` target of every event the layer emits.
 pub(crate) const TARGET: &str = "tower_upstream_params";
+
+/// Params whose edits live on the stack; a connection with more puts them in a `Vec`.
+const INLINE_EDITS: usize = 8;
+
+/// Bytes of stack space for the percent-decoded alias values of one rewrite.
+const DECODE_SPACE: usize = 512;
 
 fn is_redirect(status: StatusCode) -> bool {
     matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308)
@@ -42,6 +48,9 @@ pub(crate) fn process<B>(
         );
         return;
     };
+    // A browser ignores the whitespace around a URL; read and rewrite the URL itself, so that
+    // nothing is appended after a trailing space (which would become part of the last pair).
+    let location = location.trim_matches([' ', '\t']);
     let config = config.load();
     let compiled = &config.compiled;
     let named = response.extensions().get::<UpstreamConnection>();
@@ -76,25 +85,45 @@ pub(crate) fn process<B>(
         }
     };
 
-    let response_values = response.extensions().get::<UpstreamValues>();
-    let mut edits: Vec<Edit<'_>> = connection
-        .params
-        .iter()
-        .map(|param| {
-            let op = resolve(&param.kind, response_values, request_values, query);
+    let rewritten = {
+        let response_values = response.extensions().get::<UpstreamValues>();
+        // Aliases' percent-decoded values go here, and the edits on the stack too: a rewrite
+        // allocates its output and nothing else (but for longer values or more params).
+        let mut decoded = [0u8; DECODE_SPACE];
+        let mut free: &mut [u8] = &mut decoded;
+        let params = &connection.params;
+        let mut resolved = params.iter().map(|param| {
+            let op = resolve(
+                &param.kind,
+                response_values,
+                request_values,
+                query,
+                &mut free,
+            );
             Edit::new(&param.name, op)
-        })
-        .collect();
-    let rewritten = rewrite::rewrite(location, &mut edits, compiled.limits.max_location_len);
-    tracing::info!(
-        target: TARGET,
-        connection = %connection.name,
-        dry_run,
-        rewritten = rewritten.is_some(),
-        params = %Report(&edits),
-        "redirect to upstream identity provider"
-    );
-    drop(edits);
+        });
+        let mut inline: [Edit<'_>; INLINE_EDITS];
+        let mut heap: Vec<Edit<'_>>;
+        let edits: &mut [Edit<'_>] = if params.len() <= INLINE_EDITS {
+            inline = std::array::from_fn(|_| {
+                resolved.next().unwrap_or_else(|| Edit::new("", Op::Remove))
+            });
+            &mut inline[..params.len()]
+        } else {
+            heap = resolved.collect();
+            &mut heap
+        };
+        let rewritten = rewrite::rewrite(location, edits, compiled.limits.max_location_len);
+        tracing::info!(
+            target: TARGET,
+            connection = %connection.name,
+            dry_run,
+            rewritten = rewritten.is_some(),
+            params = %Report(edits),
+            "redirect to upstream identity provider"
+        );
+        rewritten
+    };
     if dry_run {
         return;
     }
@@ -104,11 +133,15 @@ pub(crate) fn process<B>(
 }
 
 /// What a param sends, after looking at the sources its configuration allows.
+///
+/// A percent-encoded value read from the query is decoded into the front of `free` (which
+/// then starts after it) when it fits there, else into a new `String`.
 pub(crate) fn resolve<'a>(
     kind: &'a ParamKind,
     response_values: Option<&'a UpstreamValues>,
     request_values: Option<&'a UpstreamValues>,
     query: Option<&'a str>,
+    free: &mut &'a mut [u8],
 ) -> Op<'a> {
     let (alias, source, default, pattern, max_len, mode) = match kind {
         ParamKind::Static { value, mode } => return Op::Set(Cow::Borrowed(value), *mode),
@@ -145,13 +178,16 @@ pub(crate) fn resolve<'a>(
         }
     }
     if source != Source::Broker {
-        match query.map_or(Lookup::Missing, |q| rewrite::lookup(q, alias)) {
-            Lookup::Found(value) => match check(&value) {
-                Ok(()) => return Op::Set(value, mode),
-                Err(reason) => refused = Some(reason),
-            },
-            Lookup::Ambiguous => refused = Some(Reason::Ambiguous),
-            Lookup::Missing => {}
+        match query.map_or(PairLookup::Missing, |q| rewrite::lookup_pair(q, alias)) {
+            PairLookup::Found(pair) => {
+                let value = rewrite::decoded_value_in(pair, free);
+                match check(&value) {
+                    Ok(()) => return Op::Set(value, mode),
+                    Err(reason) => refused = Some(reason),
+                }
+            }
+            PairLookup::Ambiguous => refused = Some(Reason::Ambiguous),
+            PairLookup::Missing => {}
         }
     }
     match default {

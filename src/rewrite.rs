@@ -27,57 +27,327 @@ pub(crate) struct Parts<'a> {
 
 /// Cuts a URL into base, query and fragment, as a browser does.
 pub(crate) fn split(location: &str) -> Parts<'_> {
-    let (rest, fragment) = match location.split_once('#') {
-        Some((rest, fragment)) => (rest, Some(fragment)),
-        None => (location, None),
-    };
-    let (base, query) = match rest.split_once('?') {
-        Some((base, query)) => (base, Some(query)),
-        None => (rest, None),
-    };
-    Parts {
-        base,
-        query,
-        fragment,
+    // The base ends at the first `?` or `#`; a query, if any, at the first `#` after it.
+    let base_len = base_len(location);
+    let base = &location[..base_len];
+    match location.as_bytes().get(base_len) {
+        None => Parts {
+            base,
+            query: None,
+            fragment: None,
+        },
+        Some(b'#') => Parts {
+            base,
+            query: None,
+            fragment: Some(&location[base_len + 1..]),
+        },
+        Some(_) => {
+            let rest = &location[base_len + 1..];
+            match find_byte(rest.as_bytes(), b'#') {
+                Some(end) => Parts {
+                    base,
+                    query: Some(&rest[..end]),
+                    fragment: Some(&rest[end + 1..]),
+                },
+                None => Parts {
+                    base,
+                    query: Some(rest),
+                    fragment: None,
+                },
+            }
+        }
     }
+}
+
+/// The length of what [`split`] calls the base: up to the first `?` or `#`.
+fn base_len(location: &str) -> usize {
+    let bytes = location.as_bytes();
+    let mut words = bytes.chunks_exact(8);
+    let mut offset = 0;
+    for word in &mut words {
+        let word = load(word);
+        let found = zero_bytes(word ^ splat(b'?')) | zero_bytes(word ^ splat(b'#'));
+        if found != 0 {
+            return offset + first(found);
+        }
+        offset += 8;
+    }
+    words
+        .remainder()
+        .iter()
+        .position(|&b| b == b'?' || b == b'#')
+        .map_or(bytes.len(), |i| offset + i)
+}
+
+// Eight bytes at a time ("SWAR"), in safe code: a `u64` per eight bytes of input, and the
+// classic test for a zero byte. `zero_bytes` flags the high bit of each byte that may be
+// zero; the lowest flag is exact (false flags only appear above a true one), so `first`
+// finds the first match.
+
+const fn splat(byte: u8) -> u64 {
+    u64::from_le_bytes([byte; 8])
+}
+
+fn load(word: &[u8]) -> u64 {
+    let mut bytes = [0u8; 8];
+    bytes.copy_from_slice(word);
+    u64::from_le_bytes(bytes)
+}
+
+fn zero_bytes(x: u64) -> u64 {
+    x.wrapping_sub(splat(0x01)) & !x & splat(0x80)
+}
+
+/// The index of the byte flagged lowest in `flags` (not zero).
+fn first(flags: u64) -> usize {
+    (flags.trailing_zeros() / 8) as usize
+}
+
+/// The offset of the first `needle` in `bytes`.
+fn find_byte(bytes: &[u8], needle: u8) -> Option<usize> {
+    let mut words = bytes.chunks_exact(8);
+    let mut offset = 0;
+    for word in &mut words {
+        let found = zero_bytes(load(word) ^ splat(needle));
+        if found != 0 {
+            return Some(offset + first(found));
+        }
+        offset += 8;
+    }
+    words
+        .remainder()
+        .iter()
+        .position(|&b| b == needle)
+        .map(|i| offset + i)
+}
+
+/// The eight bytes at `at`, if there are eight.
+fn word_at(bytes: &[u8], at: usize) -> Option<u64> {
+    let word: [u8; 8] = bytes.get(at..at + 8)?.try_into().ok()?;
+    Some(u64::from_le_bytes(word))
+}
+
+/// Reads the raw name starting at `start` (up to `=`, `&` or the end): its end, and whether
+/// it has a `%` or `+` (so must be decoded to be compared). Eight bytes at a time while there
+/// are eight, from wherever the name starts.
+fn scan_name(bytes: &[u8], start: usize) -> (usize, bool) {
+    let mut i = start;
+    let mut encoded = false;
+    while let Some(word) = word_at(bytes, i) {
+        let stop = zero_bytes(word ^ splat(b'=')) | zero_bytes(word ^ splat(b'&'));
+        let escape = zero_bytes(word ^ splat(b'%')) | zero_bytes(word ^ splat(b'+'));
+        if stop != 0 {
+            // Flags below the first stop: a flagged byte, true or not, means a true `%` or
+            // `+` at or below it.
+            let below = (stop & stop.wrapping_neg()) - 1;
+            return (i + first(stop), encoded || escape & below != 0);
+        }
+        encoded |= escape != 0;
+        i += 8;
+    }
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'=' | b'&' => break,
+            b'%' | b'+' => encoded = true,
+            _ => {}
+        }
+        i += 1;
+    }
+    (i, encoded)
+}
+
+/// The index of the first `&` at or after `start`, or the end.
+fn scan_value(bytes: &[u8], start: usize) -> usize {
+    let mut i = start;
+    while let Some(word) = word_at(bytes, i) {
+        let found = zero_bytes(word ^ splat(b'&'));
+        if found != 0 {
+            return i + first(found);
+        }
+        i += 8;
+    }
+    bytes[i.min(bytes.len())..]
+        .iter()
+        .position(|&b| b == b'&')
+        .map_or(bytes.len(), |n| i + n)
 }
 
 /// The raw `name=value` pairs of a query, in order, empty pairs included. An empty query has
 /// no pairs.
 pub(crate) fn pairs(query: &str) -> impl Iterator<Item = &str> {
-    let query = if query.is_empty() { None } else { Some(query) };
-    query.into_iter().flat_map(|q| q.split('&'))
+    RawPairs::new(query).map(|p| p.pair)
+}
+
+/// One raw pair of a query, as [`RawPairs`] finds it.
+#[derive(Clone, Copy, Debug)]
+struct RawPair<'a> {
+    /// Where the pair starts in the query.
+    start: usize,
+    /// `name=value`, `name`, or empty, as it stands in the query.
+    pair: &'a str,
+    /// The raw name: up to the first `=`.
+    name: &'a str,
+    /// Whether the raw name has a `%` or `+`, so that it must be decoded to be compared.
+    encoded: bool,
+}
+
+impl<'a> RawPair<'a> {
+    /// The decoded name; allocates only for an encoded one. `None` for what decodes to no
+    /// name at all.
+    fn decoded_name(&self) -> Option<Cow<'a, str>> {
+        if !self.encoded {
+            return Some(Cow::Borrowed(self.name));
+        }
+        form_urlencoded::parse(self.name.as_bytes())
+            .next()
+            .map(|(decoded, _)| decoded)
+    }
+
+    /// Whether the decoded name is `name`, without allocating for a plain name.
+    fn is(&self, name: &str) -> bool {
+        if self.encoded {
+            self.decoded_name().is_some_and(|decoded| decoded == name)
+        } else {
+            self.name == name
+        }
+    }
+}
+
+/// The pairs of a query in one pass over its bytes: each name is read byte by byte (it is
+/// short, and whether it needs decoding is noted on the way), each value is skipped eight
+/// bytes at a time.
+#[derive(Clone, Debug)]
+struct RawPairs<'a> {
+    query: &'a str,
+    /// Where the next pair starts; `None` once the last one was read.
+    pos: Option<usize>,
+}
+
+impl<'a> RawPairs<'a> {
+    fn new(query: &'a str) -> Self {
+        RawPairs {
+            query,
+            pos: (!query.is_empty()).then_some(0),
+        }
+    }
+}
+
+impl<'a> Iterator for RawPairs<'a> {
+    type Item = RawPair<'a>;
+
+    fn next(&mut self) -> Option<RawPair<'a>> {
+        let start = self.pos?;
+        let bytes = self.query.as_bytes();
+        let (name_end, encoded) = scan_name(bytes, start);
+        let end = match bytes.get(name_end) {
+            Some(b'=') => scan_value(bytes, name_end + 1),
+            _ => name_end,
+        };
+        self.pos = (end < bytes.len()).then_some(end + 1);
+        // Cut at ASCII bytes or the end: char boundaries.
+        Some(RawPair {
+            start,
+            pair: self.query.get(start..end).unwrap_or(""),
+            name: self.query.get(start..name_end).unwrap_or(""),
+            encoded,
+        })
+    }
 }
 
 fn raw_name(pair: &str) -> &str {
     pair.split_once('=').map_or(pair, |(name, _)| name)
 }
 
+fn raw_value(pair: &str) -> &str {
+    pair.split_once('=').map_or("", |(_, value)| value)
+}
+
 fn needs_decoding(raw: &str) -> bool {
     raw.bytes().any(|b| b == b'%' || b == b'+')
+}
+
+/// A raw name, decoded as `application/x-www-form-urlencoded`; allocates only for a name
+/// that is percent-encoded. `None` for what decodes to no name at all.
+fn decoded_name(raw: &str) -> Option<Cow<'_, str>> {
+    if !needs_decoding(raw) {
+        return Some(Cow::Borrowed(raw));
+    }
+    form_urlencoded::parse(raw.as_bytes())
+        .next()
+        .map(|(decoded, _)| decoded)
 }
 
 /// Whether a raw pair's name, decoded as `application/x-www-form-urlencoded`, is `name`.
 /// Compares case-sensitively and allocates only for a name that is percent-encoded.
 pub(crate) fn name_is(pair: &str, name: &str) -> bool {
-    let raw = raw_name(pair);
-    if !needs_decoding(raw) {
-        return raw == name;
-    }
-    form_urlencoded::parse(raw.as_bytes())
-        .next()
-        .is_some_and(|(decoded, _)| decoded == name)
+    decoded_name(raw_name(pair)).is_some_and(|decoded| decoded == name)
 }
 
 /// The decoded value of a raw pair (`""` for a pair without `=`).
 pub(crate) fn decoded_value(pair: &str) -> Cow<'_, str> {
-    let raw = pair.split_once('=').map_or("", |(_, value)| value);
+    let raw = raw_value(pair);
     if !needs_decoding(raw) {
         return Cow::Borrowed(raw);
     }
     form_urlencoded::parse(pair.as_bytes())
         .next()
         .map_or(Cow::Borrowed(""), |(_, value)| value)
+}
+
+/// Decodes `raw` (`+` as a space, then `%XX` escapes, as `form_urlencoded` does) into the
+/// start of `buf`; the decoded length, or `None` if `buf` may be too short.
+fn decode_bytes(raw: &str, buf: &mut [u8]) -> Option<usize> {
+    fn hex(b: u8) -> Option<u8> {
+        char::from(b).to_digit(16).map(|d| d as u8)
+    }
+    let raw = raw.as_bytes();
+    if raw.len() > buf.len() {
+        return None;
+    }
+    let (mut i, mut n) = (0, 0);
+    while i < raw.len() {
+        let byte = match raw[i] {
+            b'+' => b' ',
+            b'%' => match (
+                raw.get(i + 1).and_then(|&b| hex(b)),
+                raw.get(i + 2).and_then(|&b| hex(b)),
+            ) {
+                (Some(high), Some(low)) => {
+                    i += 2;
+                    high * 16 + low
+                }
+                _ => b'%',
+            },
+            byte => byte,
+        };
+        buf[n] = byte;
+        n += 1;
+        i += 1;
+    }
+    Some(n)
+}
+
+/// The decoded value of a raw pair, like [`decoded_value`], but written into the front of
+/// the stack space `free` (which then starts after it) rather than into a new `String`. Falls
+/// back to [`decoded_value`] when `free` is too short or the bytes are not UTF-8 (which
+/// `form_urlencoded` replaces with U+FFFD).
+pub(crate) fn decoded_value_in<'a>(pair: &'a str, free: &mut &'a mut [u8]) -> Cow<'a, str> {
+    let raw = raw_value(pair);
+    if !needs_decoding(raw) {
+        return Cow::Borrowed(raw);
+    }
+    let Some(n) = decode_bytes(raw, free) else {
+        return decoded_value(pair);
+    };
+    if std::str::from_utf8(&free[..n]).is_err() {
+        return decoded_value(pair);
+    }
+    let (head, tail) = std::mem::take(free).split_at_mut(n);
+    *free = tail;
+    match std::str::from_utf8(head) {
+        Ok(value) => Cow::Borrowed(value),
+        Err(_) => decoded_value(pair),
+    }
 }
 
 /// What a query holds under one name.
@@ -93,18 +363,39 @@ pub(crate) enum Lookup<'a> {
 
 /// Looks a decoded name up in a raw query. Only the value found is decoded.
 pub(crate) fn lookup<'a>(query: &'a str, name: &str) -> Lookup<'a> {
+    match lookup_pair(query, name) {
+        PairLookup::Found(pair) => Lookup::Found(decoded_value(pair)),
+        PairLookup::Ambiguous => Lookup::Ambiguous,
+        PairLookup::Missing => Lookup::Missing,
+    }
+}
+
+/// What a query holds under one name, undecoded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum PairLookup<'a> {
+    /// The name is not there.
+    Missing,
+    /// The name is there more than once.
+    Ambiguous,
+    /// The name is there once, in this raw pair.
+    Found(&'a str),
+}
+
+/// Like [`lookup`], but finds the raw pair (`name=value` as it stands in the query), so that
+/// the caller decides where to decode its value.
+pub(crate) fn lookup_pair<'a>(query: &'a str, name: &str) -> PairLookup<'a> {
     let mut found = None;
-    for pair in pairs(query) {
-        if name_is(pair, name) {
+    for pair in RawPairs::new(query) {
+        if pair.is(name) {
             if found.is_some() {
-                return Lookup::Ambiguous;
+                return PairLookup::Ambiguous;
             }
-            found = Some(pair);
+            found = Some(pair.pair);
         }
     }
     match found {
-        Some(pair) => Lookup::Found(decoded_value(pair)),
-        None => Lookup::Missing,
+        Some(pair) => PairLookup::Found(pair),
+        None => PairLookup::Missing,
     }
 }
 
@@ -181,8 +472,13 @@ pub(crate) struct Edit<'a> {
     pub(crate) name: &'a str,
     pub(crate) op: Op<'a>,
     pub(crate) outcome: Outcome,
+    /// How many pairs of the query bear this name.
     occurrences: u32,
-    merged: Option<String>,
+    /// Their bytes, all together (separators not counted).
+    matched_len: usize,
+    /// The bytes of the first one's raw name (kept as it was by `replace` and `merge`).
+    first_name_len: usize,
+    merged: Option<MergedValue>,
     seen: bool,
 }
 
@@ -193,9 +489,54 @@ impl<'a> Edit<'a> {
             op,
             outcome: Outcome::Dropped(Reason::Missing),
             occurrences: 0,
+            matched_len: 0,
+            first_name_len: 0,
             merged: None,
             seen: false,
         }
+    }
+}
+
+/// Where a merged value is kept while the `Location` is written.
+#[derive(Clone, Debug)]
+enum MergedValue {
+    /// `len` bytes at `start` of the rewrite's [`Scratch`].
+    Scratch { start: usize, len: usize },
+    /// On the heap, for values too long for the scratch space.
+    Heap(String),
+}
+
+/// Bytes of stack space for merged values (and for decoding the values they merge with), so
+/// that a merge allocates nothing but the output.
+const SCRATCH_LEN: usize = 512;
+
+/// Stack space for the merged values of one rewrite.
+struct Scratch {
+    buf: [u8; SCRATCH_LEN],
+    used: usize,
+}
+
+/// Pairs that bear an edit's name, recorded while the query is read so that writing it
+/// needs no second pass: the copy runs from one to the next.
+const MAX_MATCHES: usize = 16;
+
+struct Matches {
+    /// `(start, end, edit)` of each pair, in query order.
+    at: [(usize, usize, usize); MAX_MATCHES],
+    /// How many pairs matched; past [`MAX_MATCHES`], [`write`] reads the query again.
+    len: usize,
+}
+
+impl Matches {
+    fn push(&mut self, start: usize, end: usize, edit: usize) {
+        if let Some(slot) = self.at.get_mut(self.len) {
+            *slot = (start, end, edit);
+        }
+        self.len += 1;
+    }
+
+    fn all(&self) -> Option<&[(usize, usize, usize)]> {
+        self.at.get(..self.len)
     }
 }
 
@@ -204,47 +545,75 @@ impl<'a> Edit<'a> {
 /// Returns the new `Location` if anything changed and it is at most `max_len` bytes long;
 /// `None` leaves the `Location` as it is. Either way each edit's `outcome` says what happened
 /// (or, for `None` with changes planned, `Dropped(LocationTooLong)`).
+///
+/// The query is read once (JAR / PAR detection, each name's occurrences and bytes), the
+/// output's length is computed from that, and the output is written into one buffer of that
+/// capacity. When no existing pair changes, the query is copied as one slice.
 pub(crate) fn rewrite(location: &str, edits: &mut [Edit<'_>], max_len: usize) -> Option<String> {
     let parts = split(location);
     let query = parts.query.unwrap_or("");
 
-    if pairs(query).any(|p| name_is(p, "request") || name_is(p, "request_uri")) {
-        for edit in edits.iter_mut() {
-            edit.outcome = match edit.op {
-                Op::Drop(reason) => Outcome::Dropped(reason),
-                _ => Outcome::Dropped(Reason::ParOrJar),
-            };
+    for edit in edits.iter_mut() {
+        edit.occurrences = 0;
+        edit.matched_len = 0;
+        edit.first_name_len = 0;
+        edit.merged = None;
+    }
+    let mut pair_count = 0;
+    let mut matches = Matches {
+        at: [(0, 0, 0); MAX_MATCHES],
+        len: 0,
+    };
+    for raw in RawPairs::new(query) {
+        pair_count += 1;
+        let Some(name) = raw.decoded_name() else {
+            continue;
+        };
+        let (start, pair, raw) = (raw.start, raw.pair, raw.name);
+        if name == "request" || name == "request_uri" {
+            for edit in edits.iter_mut() {
+                edit.outcome = match edit.op {
+                    Op::Drop(reason) => Outcome::Dropped(reason),
+                    _ => Outcome::Dropped(Reason::ParOrJar),
+                };
+            }
+            return None;
         }
-        return None;
+        if let Some((i, edit)) = edits.iter_mut().enumerate().find(|(_, e)| e.name == name) {
+            if edit.occurrences == 0 {
+                edit.first_name_len = raw.len();
+            }
+            edit.occurrences = edit.occurrences.saturating_add(1);
+            edit.matched_len += pair.len();
+            matches.push(start, start + pair.len(), i);
+        }
     }
 
-    for pair in pairs(query) {
-        if let Some(edit) = edits.iter_mut().find(|e| name_is(pair, e.name)) {
-            edit.occurrences = edit.occurrences.saturating_add(1);
-        }
-    }
+    let mut scratch = Scratch {
+        buf: [0; SCRATCH_LEN],
+        used: 0,
+    };
     for edit in edits.iter_mut() {
-        edit.outcome = decide(edit, query);
+        edit.outcome = decide(edit, query, &mut scratch);
     }
     if !edits.iter().any(|e| e.outcome.changes()) {
         return None;
     }
 
-    let mut len = Counter(0);
-    emit(&parts, edits, &mut len);
-    if len.0 > max_len {
+    let len = output_len(&parts, pair_count, edits, &scratch);
+    if len > max_len {
         for edit in edits.iter_mut().filter(|e| e.outcome.changes()) {
             edit.outcome = Outcome::Dropped(Reason::LocationTooLong);
         }
         return None;
     }
-    let mut out = String::with_capacity(len.0);
-    emit(&parts, edits, &mut out);
-    debug_assert_eq!(out.len(), len.0);
+    let mut out = String::with_capacity(len);
+    write(&parts, edits, &scratch, &matches, &mut out);
+    debug_assert_eq!(out.len(), len, "{location}");
     Some(out)
 }
 
-fn decide(edit: &mut Edit<'_>, query: &str) -> Outcome {
+fn decide(edit: &mut Edit<'_>, query: &str, scratch: &mut Scratch) -> Outcome {
     let present = edit.occurrences > 0;
     match &edit.op {
         Op::Drop(reason) => Outcome::Dropped(*reason),
@@ -253,20 +622,48 @@ fn decide(edit: &mut Edit<'_>, query: &str) -> Outcome {
         Op::Set(..) if !present => Outcome::Added,
         Op::Set(_, Mode::Replace) => Outcome::Replaced,
         Op::Set(_, Mode::Keep) => Outcome::Kept,
-        Op::Set(value, Mode::Merge) => {
-            let existing = pairs(query)
-                .filter(|p| name_is(p, edit.name))
-                .map(decoded_value);
-            match merge(existing, value) {
-                Some(merged) if merged.added || edit.occurrences > 1 => {
-                    edit.merged = Some(merged.value);
-                    Outcome::Merged
-                }
-                // Nothing new to say, or OIDC's `none` would stand beside another value.
-                _ => Outcome::Kept,
+        Op::Set(value, Mode::Merge) => match merge_in(edit.name, query, value, scratch) {
+            Some((merged, added)) if added || edit.occurrences > 1 => {
+                edit.merged = Some(merged);
+                Outcome::Merged
             }
-        }
+            // Nothing new to say, or OIDC's `none` would stand beside another value.
+            _ => Outcome::Kept,
+        },
     }
+}
+
+/// Merges the values of `name`'s pairs in `query` with `new`, in the scratch space if it
+/// fits, else on the heap: the merged value and whether a token was added, or `None` where
+/// `none` would stand beside another value. Only a merge that is used keeps its space.
+fn merge_in(
+    name: &str,
+    query: &str,
+    new: &str,
+    scratch: &mut Scratch,
+) -> Option<(MergedValue, bool)> {
+    let start = scratch.used;
+    let mut value = Slot {
+        buf: &mut scratch.buf[start..],
+        len: 0,
+        overflow: false,
+    };
+    let mut decoded = [0u8; SCRATCH_LEN];
+    for pair in pairs(query).filter(|p| name_is(p, name)) {
+        let mut free: &mut [u8] = &mut decoded;
+        merge_existing(&mut value, &decoded_value_in(pair, &mut free));
+    }
+    let added = merge_new(&mut value, new);
+    if value.overflow {
+        let existing = pairs(query).filter(|p| name_is(p, name)).map(decoded_value);
+        return merge(existing, new).map(|m| (MergedValue::Heap(m.value), m.added));
+    }
+    if !merge_allowed(value.bytes()) {
+        return None;
+    }
+    let len = value.len;
+    scratch.used += len;
+    Some((MergedValue::Scratch { start, len }, added))
 }
 
 /// The space-delimited union of existing values (first, in order) and new ones.
@@ -283,115 +680,280 @@ pub(crate) fn merge<'a, I>(existing: I, new: &str) -> Option<Merged>
 where
     I: IntoIterator<Item = Cow<'a, str>>,
 {
-    fn push(value: &mut String, token: &str) -> bool {
-        if token.is_empty() || value.split(' ').any(|t| t == token) {
-            return false;
+    // Tokens seen are hashed: a value of many tokens merges in linear time.
+    let existing: Vec<Cow<'a, str>> = existing.into_iter().collect();
+    let tokens = existing
+        .iter()
+        .flat_map(|value| value.split(' ').map(|token| (token, false)))
+        .chain(new.split(' ').map(|token| (token, true)));
+    let mut seen = std::collections::HashSet::new();
+    let mut value = String::new();
+    let mut added = false;
+    for (token, is_new) in tokens {
+        if token.is_empty() || !seen.insert(token) {
+            continue;
         }
         if !value.is_empty() {
             value.push(' ');
         }
         value.push_str(token);
-        true
+        added |= is_new;
     }
-    let mut value = String::new();
-    for existing in existing {
-        for token in existing.split(' ') {
-            push(&mut value, token);
-        }
-    }
-    let mut added = false;
-    for token in new.split(' ') {
-        added |= push(&mut value, token);
-    }
-    let has_none = value.split(' ').any(|t| t == "none");
-    if has_none && value.contains(' ') {
-        return None;
-    }
-    Some(Merged { value, added })
+    merge_allowed(value.as_bytes()).then_some(Merged { value, added })
 }
 
-trait Sink {
-    fn put(&mut self, s: &str);
+/// A value being merged: a `String`, or a [`Slot`] of stack space.
+trait Tokens {
+    fn bytes(&self) -> &[u8];
+    fn append(&mut self, s: &str);
 }
 
-struct Counter(usize);
-
-impl Sink for Counter {
-    fn put(&mut self, s: &str) {
-        self.0 += s.len();
+impl Tokens for String {
+    fn bytes(&self) -> &[u8] {
+        self.as_bytes()
     }
-}
-
-impl Sink for String {
-    fn put(&mut self, s: &str) {
+    fn append(&mut self, s: &str) {
         self.push_str(s);
     }
 }
 
-fn put_encoded(out: &mut impl Sink, s: &str) {
-    for chunk in byte_serialize(s.as_bytes()) {
-        out.put(chunk);
+/// Stack space for one merged value; `overflow` once something did not fit.
+struct Slot<'b> {
+    buf: &'b mut [u8],
+    len: usize,
+    overflow: bool,
+}
+
+impl Tokens for Slot<'_> {
+    fn bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+    fn append(&mut self, s: &str) {
+        match self.buf.get_mut(self.len..self.len + s.len()) {
+            Some(dst) if !self.overflow => {
+                dst.copy_from_slice(s.as_bytes());
+                self.len += s.len();
+            }
+            _ => self.overflow = true,
+        }
     }
 }
 
-/// Writes (or measures) the rewritten `Location`. Run twice with the same edits, it gives the
-/// same bytes: `seen` is reset at the start.
-fn emit(parts: &Parts<'_>, edits: &mut [Edit<'_>], out: &mut impl Sink) {
-    fn separate(out: &mut impl Sink, first: &mut bool) {
+/// Adds `token` unless it is empty or already there; whether it was added.
+fn push_token(value: &mut impl Tokens, token: &str) -> bool {
+    if token.is_empty()
+        || value
+            .bytes()
+            .split(|&b| b == b' ')
+            .any(|t| t == token.as_bytes())
+    {
+        return false;
+    }
+    if !value.bytes().is_empty() {
+        value.append(" ");
+    }
+    value.append(token);
+    true
+}
+
+fn merge_existing(value: &mut impl Tokens, existing: &str) {
+    for token in existing.split(' ') {
+        push_token(value, token);
+    }
+}
+
+fn merge_new(value: &mut impl Tokens, new: &str) -> bool {
+    let mut added = false;
+    for token in new.split(' ') {
+        added |= push_token(value, token);
+    }
+    added
+}
+
+/// Whether a merged value is allowed: never `none` beside another value.
+fn merge_allowed(value: &[u8]) -> bool {
+    let has_none = value.split(|&b| b == b' ').any(|t| t == b"none");
+    !(has_none && value.contains(&b' '))
+}
+
+/// What a replaced or merged pair's value becomes.
+fn new_value<'s>(edit: &'s Edit<'_>, scratch: &'s Scratch) -> &'s str {
+    match (&edit.merged, &edit.op) {
+        (Some(MergedValue::Heap(merged)), _) => merged,
+        (Some(MergedValue::Scratch { start, len }), _) => {
+            // Whole tokens of `str`s joined by spaces: always UTF-8.
+            std::str::from_utf8(&scratch.buf[*start..start + len]).unwrap_or("")
+        }
+        (None, Op::Set(value, _)) => value,
+        (None, _) => "",
+    }
+}
+
+/// Whether `byte_serialize` leaves `s` as it is (ASCII alphanumerics and `*-._`).
+fn is_plain(s: &str) -> bool {
+    const PLAIN: [bool; 256] = {
+        let mut table = [false; 256];
+        let mut b = 0;
+        while b < 256 {
+            let c = b as u8;
+            table[b] = c.is_ascii_alphanumeric() || matches!(c, b'*' | b'-' | b'.' | b'_');
+            b += 1;
+        }
+        table
+    };
+    s.bytes().all(|b| PLAIN[usize::from(b)])
+}
+
+fn encoded_len(s: &str) -> usize {
+    if is_plain(s) {
+        return s.len();
+    }
+    byte_serialize(s.as_bytes()).map(str::len).sum()
+}
+
+/// Whether an outcome takes pairs out of the query (the first one may be written anew).
+fn consumes(outcome: Outcome) -> bool {
+    matches!(
+        outcome,
+        Outcome::Replaced | Outcome::Merged | Outcome::Removed
+    )
+}
+
+/// The length of what [`write`] writes, from what the reading pass counted.
+fn output_len(
+    parts: &Parts<'_>,
+    pair_count: usize,
+    edits: &[Edit<'_>],
+    scratch: &Scratch,
+) -> usize {
+    let query = parts.query.unwrap_or("");
+    // Pairs written, and their bytes without separators: first the query's as it is.
+    let mut items = pair_count;
+    let mut item_bytes = query.len() - pair_count.saturating_sub(1);
+    let mut question_mark = parts.query.is_some();
+    for edit in edits {
+        let occurrences = edit.occurrences as usize;
+        match edit.outcome {
+            Outcome::Replaced | Outcome::Merged => {
+                items = items + 1 - occurrences;
+                item_bytes =
+                    item_bytes + edit.first_name_len + 1 + encoded_len(new_value(edit, scratch))
+                        - edit.matched_len;
+            }
+            Outcome::Removed => {
+                items -= occurrences;
+                item_bytes -= edit.matched_len;
+            }
+            Outcome::Added => {
+                question_mark = true;
+                items += 1;
+                item_bytes += encoded_len(edit.name) + 1 + encoded_len(new_value(edit, scratch));
+            }
+            Outcome::Kept | Outcome::Dropped(_) => {}
+        }
+    }
+    parts.base.len()
+        + usize::from(question_mark)
+        + item_bytes
+        + items.saturating_sub(1)
+        + parts.fragment.map_or(0, |f| 1 + f.len())
+}
+
+fn put_encoded(out: &mut String, s: &str) {
+    if is_plain(s) {
+        out.push_str(s);
+    } else {
+        out.extend(byte_serialize(s.as_bytes()));
+    }
+}
+
+/// Writes the rewritten `Location`.
+fn write(
+    parts: &Parts<'_>,
+    edits: &mut [Edit<'_>],
+    scratch: &Scratch,
+    matches: &Matches,
+    out: &mut String,
+) {
+    fn separate(out: &mut String, first: &mut bool) {
         if !*first {
-            out.put("&");
+            out.push('&');
         }
         *first = false;
     }
+    out.push_str(parts.base);
+    if parts.query.is_some() || edits.iter().any(|e| e.outcome == Outcome::Added) {
+        out.push('?');
+    }
+    let query = parts.query.unwrap_or("");
+    let mut first = true;
+    let consuming = edits.iter().any(|e| consumes(e.outcome));
     for edit in edits.iter_mut() {
         edit.seen = false;
     }
-    out.put(parts.base);
-    if parts.query.is_some() || edits.iter().any(|e| e.outcome == Outcome::Added) {
-        out.put("?");
-    }
-    let mut first = true;
-    for pair in pairs(parts.query.unwrap_or("")) {
-        let edit = edits
-            .iter_mut()
-            .filter(|e| {
-                matches!(
-                    e.outcome,
-                    Outcome::Replaced | Outcome::Merged | Outcome::Removed
-                )
-            })
-            .find(|e| name_is(pair, e.name));
-        match edit {
-            None => {
-                separate(out, &mut first);
-                out.put(pair);
+    if let (true, Some(matches)) = (consuming, matches.all()) {
+        // Untouched pairs are copied as runs, from after one taken pair to before the next
+        // (a run holds the `&` between its pairs). `from` is where the next run starts.
+        let mut from = 0;
+        for &(start, end, i) in matches {
+            let edit = &mut edits[i];
+            if !consumes(edit.outcome) {
+                continue;
             }
-            Some(edit) if edit.outcome == Outcome::Removed || edit.seen => {}
-            Some(edit) => {
-                edit.seen = true;
-                let value = match (&edit.merged, &edit.op) {
-                    (Some(merged), _) => merged.as_str(),
-                    (None, Op::Set(value, _)) => value.as_ref(),
-                    (None, _) => "",
-                };
+            if start > from {
                 separate(out, &mut first);
-                out.put(raw_name(pair));
-                out.put("=");
-                put_encoded(out, value);
+                out.push_str(&query[from..start - 1]);
+            }
+            if edit.outcome != Outcome::Removed && !edit.seen {
+                edit.seen = true;
+                separate(out, &mut first);
+                out.push_str(&query[start..start + edit.first_name_len]);
+                out.push('=');
+                put_encoded(out, new_value(edit, scratch));
+            }
+            from = end + 1;
+        }
+        if from <= query.len() {
+            separate(out, &mut first);
+            out.push_str(&query[from..]);
+        }
+    } else if consuming {
+        for raw in RawPairs::new(query) {
+            let name = raw.decoded_name();
+            let (pair, raw) = (raw.pair, raw.name);
+            let edit = edits
+                .iter_mut()
+                .filter(|e| consumes(e.outcome))
+                .find(|e| name.as_deref() == Some(e.name));
+            match edit {
+                None => {
+                    separate(out, &mut first);
+                    out.push_str(pair);
+                }
+                Some(edit) if edit.outcome == Outcome::Removed || edit.seen => {}
+                Some(edit) => {
+                    edit.seen = true;
+                    separate(out, &mut first);
+                    out.push_str(raw);
+                    out.push('=');
+                    put_encoded(out, new_value(edit, scratch));
+                }
             }
         }
+    } else if !query.is_empty() {
+        // Nothing taken out: the query stays as it is, in one copy.
+        out.push_str(query);
+        first = false;
     }
     for edit in edits.iter().filter(|e| e.outcome == Outcome::Added) {
-        if let Op::Set(value, _) = &edit.op {
-            separate(out, &mut first);
-            put_encoded(out, edit.name);
-            out.put("=");
-            put_encoded(out, value);
-        }
+        separate(out, &mut first);
+        put_encoded(out, edit.name);
+        out.push('=');
+        put_encoded(out, new_value(edit, scratch));
     }
     if let Some(fragment) = parts.fragment {
-        out.put("#");
-        out.put(fragment);
+        out.push('#');
+        out.push_str(fragment);
     }
 }
 
@@ -494,6 +1056,10 @@ fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
 }
 
 fn fast_endpoint(location: &str) -> Fast<'_> {
+    // A browser deletes tabs anywhere in a URL (`ht\ttps://...` is `https://...`).
+    if location.contains('\t') {
+        return Fast::Unsure;
+    }
     // A scheme is a letter followed by letters, digits, `+`, `-`, `.`, then `:`.
     let scheme_len = location
         .bytes()
@@ -521,8 +1087,8 @@ fn fast_endpoint(location: &str) -> Fast<'_> {
     } else {
         return Fast::Never;
     };
-    let base = split(rest).base;
-    let (authority, path) = match base.find('/') {
+    let base = &rest[..base_len(rest)];
+    let (authority, path) = match find_byte(base.as_bytes(), b'/') {
         Some(i) => (&base[..i], &base[i..]),
         None => (base, "/"),
     };
@@ -564,42 +1130,43 @@ fn fast_endpoint(location: &str) -> Fast<'_> {
 }
 
 /// A DNS name `url` leaves as it is (but for case), or a canonical dotted-quad IPv4 address.
+/// (The caller has checked that it is made of ASCII alphanumerics, `.` and `-`.)
 fn plain_host(host: &str) -> bool {
-    let labels = host.split('.');
-    if host.ends_with('.') || host.split('.').any(|l| l.is_empty()) {
-        return false;
-    }
-    if labels
-        .clone()
-        .any(|l| l.len() >= 4 && l[..4].eq_ignore_ascii_case("xn--"))
-    {
-        return false;
-    }
-    let last = host.rsplit('.').next().unwrap_or("");
-    if last.starts_with(|c: char| c.is_ascii_alphabetic()) {
-        return true;
-    }
-    // Numeric hosts are IPv4 to a browser; only the canonical form is read here.
-    let mut count = 0;
-    for label in labels {
-        count += 1;
-        let canonical = label.len() <= 3
-            && label.bytes().all(|b| b.is_ascii_digit())
-            && (label == "0" || !label.starts_with('0'))
-            && label.parse::<u16>().is_ok_and(|n| n <= 255);
-        if !canonical {
+    let bytes = host.as_bytes();
+    let (mut start, mut labels, mut canonical) = (0, 0, true);
+    let last = loop {
+        let end = find_byte(&bytes[start..], b'.').map_or(bytes.len(), |i| start + i);
+        let label = &bytes[start..end];
+        // No empty label (nor a trailing dot), no IDNA label.
+        if label.is_empty() || label.len() >= 4 && label[..4].eq_ignore_ascii_case(b"xn--") {
             return false;
         }
-    }
-    count == 4
+        labels += 1;
+        // Numeric hosts are IPv4 to a browser; only the canonical form is read here.
+        canonical &= label.len() <= 3
+            && label.iter().all(u8::is_ascii_digit)
+            && (label == b"0" || label[0] != b'0')
+            && label
+                .iter()
+                .fold(0u16, |n, &d| n * 10 + u16::from(d - b'0'))
+                <= 255;
+        if end == bytes.len() {
+            break label;
+        }
+        start = end + 1;
+    };
+    last[0].is_ascii_alphabetic() || canonical && labels == 4
 }
 
-/// A path `url` would copy as it is: no backslash, no dot segment, nothing to percent-encode.
-fn plain_path(path: &str) -> bool {
-    let chars_ok = path.bytes().all(|b| {
-        b.is_ascii_alphanumeric()
+/// Path bytes `url` copies as they are.
+const PATH_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric()
             || matches!(
-                b,
+                c,
                 b'/' | b'-'
                     | b'.'
                     | b'_'
@@ -618,9 +1185,30 @@ fn plain_path(path: &str) -> bool {
                     | b'='
                     | b':'
                     | b'@'
-            )
-    });
-    chars_ok && !path.split('/').any(is_dot_segment)
+            );
+        b += 1;
+    }
+    table
+};
+
+/// A path `url` would copy as it is: no backslash, no dot segment, nothing to percent-encode.
+fn plain_path(path: &str) -> bool {
+    let bytes = path.as_bytes();
+    if !bytes.iter().all(|&b| PATH_BYTES[usize::from(b)]) {
+        return false;
+    }
+    // Only a segment that starts with `.` or `%` can be a dot segment.
+    let mut start = 0;
+    loop {
+        let end = find_byte(&bytes[start..], b'/').map_or(bytes.len(), |i| start + i);
+        if matches!(bytes.get(start), Some(b'.' | b'%')) && is_dot_segment(&path[start..end]) {
+            return false;
+        }
+        if end == bytes.len() {
+            return true;
+        }
+        start = end + 1;
+    }
 }
 
 /// Whether a path segment is `.` or `..`, literally or percent-encoded (`%2e`).
@@ -946,6 +1534,538 @@ mod tests {
             let got = endpoint(location);
             let got = got.as_ref().map(|e| (e.origin.as_str(), e.path.as_ref()));
             assert_eq!(got, expected, "{location}");
+        }
+    }
+
+    /// The rewrite as it was first written (four passes over the query, one to measure the
+    /// output and one to write it, a `String` per merge), kept as the oracle that the
+    /// one-pass rewrite above must agree with, byte for byte and outcome for outcome.
+    mod reference {
+        use super::super::{Merged, Op, Outcome, Parts, Reason, split};
+        use crate::config::Mode;
+        use std::borrow::Cow;
+        use url::form_urlencoded::{self, byte_serialize};
+
+        fn pairs(query: &str) -> impl Iterator<Item = &str> {
+            let query = if query.is_empty() { None } else { Some(query) };
+            query.into_iter().flat_map(|q| q.split('&'))
+        }
+
+        fn raw_name(pair: &str) -> &str {
+            pair.split_once('=').map_or(pair, |(name, _)| name)
+        }
+
+        fn needs_decoding(raw: &str) -> bool {
+            raw.bytes().any(|b| b == b'%' || b == b'+')
+        }
+
+        fn name_is(pair: &str, name: &str) -> bool {
+            let raw = raw_name(pair);
+            if !needs_decoding(raw) {
+                return raw == name;
+            }
+            form_urlencoded::parse(raw.as_bytes())
+                .next()
+                .is_some_and(|(decoded, _)| decoded == name)
+        }
+
+        fn decoded_value(pair: &str) -> Cow<'_, str> {
+            let raw = pair.split_once('=').map_or("", |(_, value)| value);
+            if !needs_decoding(raw) {
+                return Cow::Borrowed(raw);
+            }
+            form_urlencoded::parse(pair.as_bytes())
+                .next()
+                .map_or(Cow::Borrowed(""), |(_, value)| value)
+        }
+
+        fn merge<'a, I>(existing: I, new: &str) -> Option<Merged>
+        where
+            I: IntoIterator<Item = Cow<'a, str>>,
+        {
+            fn push(value: &mut String, token: &str) -> bool {
+                if token.is_empty() || value.split(' ').any(|t| t == token) {
+                    return false;
+                }
+                if !value.is_empty() {
+                    value.push(' ');
+                }
+                value.push_str(token);
+                true
+            }
+            let mut value = String::new();
+            for existing in existing {
+                for token in existing.split(' ') {
+                    push(&mut value, token);
+                }
+            }
+            let mut added = false;
+            for token in new.split(' ') {
+                added |= push(&mut value, token);
+            }
+            let has_none = value.split(' ').any(|t| t == "none");
+            if has_none && value.contains(' ') {
+                return None;
+            }
+            Some(Merged { value, added })
+        }
+
+        pub(super) struct Edit<'a> {
+            pub(super) name: &'a str,
+            pub(super) op: Op<'a>,
+            pub(super) outcome: Outcome,
+            occurrences: u32,
+            merged: Option<String>,
+            seen: bool,
+        }
+
+        impl<'a> Edit<'a> {
+            pub(super) fn new(name: &'a str, op: Op<'a>) -> Self {
+                Self {
+                    name,
+                    op,
+                    outcome: Outcome::Dropped(Reason::Missing),
+                    occurrences: 0,
+                    merged: None,
+                    seen: false,
+                }
+            }
+        }
+
+        pub(super) fn rewrite(
+            location: &str,
+            edits: &mut [Edit<'_>],
+            max_len: usize,
+        ) -> Option<String> {
+            let parts = split(location);
+            let query = parts.query.unwrap_or("");
+            if pairs(query).any(|p| name_is(p, "request") || name_is(p, "request_uri")) {
+                for edit in edits.iter_mut() {
+                    edit.outcome = match edit.op {
+                        Op::Drop(reason) => Outcome::Dropped(reason),
+                        _ => Outcome::Dropped(Reason::ParOrJar),
+                    };
+                }
+                return None;
+            }
+            for pair in pairs(query) {
+                if let Some(edit) = edits.iter_mut().find(|e| name_is(pair, e.name)) {
+                    edit.occurrences = edit.occurrences.saturating_add(1);
+                }
+            }
+            for edit in edits.iter_mut() {
+                edit.outcome = decide(edit, query);
+            }
+            if !edits.iter().any(|e| e.outcome.changes()) {
+                return None;
+            }
+            let mut len = String::new();
+            emit(&parts, edits, &mut len);
+            if len.len() > max_len {
+                for edit in edits.iter_mut().filter(|e| e.outcome.changes()) {
+                    edit.outcome = Outcome::Dropped(Reason::LocationTooLong);
+                }
+                return None;
+            }
+            let mut out = String::new();
+            emit(&parts, edits, &mut out);
+            Some(out)
+        }
+
+        fn decide(edit: &mut Edit<'_>, query: &str) -> Outcome {
+            let present = edit.occurrences > 0;
+            match &edit.op {
+                Op::Drop(reason) => Outcome::Dropped(*reason),
+                Op::Remove if present => Outcome::Removed,
+                Op::Remove => Outcome::Dropped(Reason::Missing),
+                Op::Set(..) if !present => Outcome::Added,
+                Op::Set(_, Mode::Replace) => Outcome::Replaced,
+                Op::Set(_, Mode::Keep) => Outcome::Kept,
+                Op::Set(value, Mode::Merge) => {
+                    let existing = pairs(query)
+                        .filter(|p| name_is(p, edit.name))
+                        .map(decoded_value);
+                    match merge(existing, value) {
+                        Some(merged) if merged.added || edit.occurrences > 1 => {
+                            edit.merged = Some(merged.value);
+                            Outcome::Merged
+                        }
+                        _ => Outcome::Kept,
+                    }
+                }
+            }
+        }
+
+        fn put_encoded(out: &mut String, s: &str) {
+            for chunk in byte_serialize(s.as_bytes()) {
+                out.push_str(chunk);
+            }
+        }
+
+        fn emit(parts: &Parts<'_>, edits: &mut [Edit<'_>], out: &mut String) {
+            fn separate(out: &mut String, first: &mut bool) {
+                if !*first {
+                    out.push('&');
+                }
+                *first = false;
+            }
+            for edit in edits.iter_mut() {
+                edit.seen = false;
+            }
+            out.push_str(parts.base);
+            if parts.query.is_some() || edits.iter().any(|e| e.outcome == Outcome::Added) {
+                out.push('?');
+            }
+            let mut first = true;
+            for pair in pairs(parts.query.unwrap_or("")) {
+                let edit = edits
+                    .iter_mut()
+                    .filter(|e| {
+                        matches!(
+                            e.outcome,
+                            Outcome::Replaced | Outcome::Merged | Outcome::Removed
+                        )
+                    })
+                    .find(|e| name_is(pair, e.name));
+                match edit {
+                    None => {
+                        separate(out, &mut first);
+                        out.push_str(pair);
+                    }
+                    Some(edit) if edit.outcome == Outcome::Removed || edit.seen => {}
+                    Some(edit) => {
+                        edit.seen = true;
+                        let value = match (&edit.merged, &edit.op) {
+                            (Some(merged), _) => merged.as_str(),
+                            (None, Op::Set(value, _)) => value.as_ref(),
+                            (None, _) => "",
+                        };
+                        separate(out, &mut first);
+                        out.push_str(raw_name(pair));
+                        out.push('=');
+                        put_encoded(out, value);
+                    }
+                }
+            }
+            for edit in edits.iter().filter(|e| e.outcome == Outcome::Added) {
+                if let Op::Set(value, _) = &edit.op {
+                    separate(out, &mut first);
+                    put_encoded(out, edit.name);
+                    out.push('=');
+                    put_encoded(out, value);
+                }
+            }
+            if let Some(fragment) = parts.fragment {
+                out.push('#');
+                out.push_str(fragment);
+            }
+        }
+    }
+
+    mod agrees_with_reference {
+        use super::*;
+        use proptest::prelude::*;
+
+        const NAMES: [&str; 12] = [
+            "a",
+            "prompt",
+            "p%72ompt",
+            "scope",
+            "a+b",
+            "x",
+            "",
+            "request",
+            "request_uri",
+            "%E9",
+            "%C3%A9",
+            "Prompt",
+        ];
+        const VALUES: [&str; 14] = [
+            "",
+            "1",
+            "none",
+            "login",
+            "consent",
+            "a%20b",
+            "x+y",
+            "%zz",
+            "%C3%A9",
+            "%FF",
+            "login+consent",
+            "none%20login",
+            "openid%20email",
+            "%",
+        ];
+        const EDIT_NAMES: [&str; 6] = ["a", "prompt", "scope", "a b", "\u{e9}", "x"];
+        const EDIT_VALUES: [&str; 8] = [
+            "1",
+            "login",
+            "none",
+            "select_account login",
+            "a b&c=d#e",
+            "\u{e9}",
+            "openid",
+            " ",
+        ];
+
+        fn pair() -> impl Strategy<Value = String> {
+            (0..NAMES.len(), prop::option::of(0..VALUES.len())).prop_map(|(n, v)| match v {
+                Some(v) => format!("{}={}", NAMES[n], VALUES[v]),
+                None => NAMES[n].to_owned(),
+            })
+        }
+
+        fn location() -> impl Strategy<Value = String> {
+            (
+                prop::sample::select(vec![
+                    "https://idp/a",
+                    "https://idp.example/o/oauth2/v2/auth",
+                ]),
+                prop::option::of(prop::collection::vec(pair(), 0..24)),
+                prop::option::of(prop::sample::select(vec!["", "f", "f?x=1&y"])),
+            )
+                .prop_map(|(base, query, fragment)| {
+                    let mut location = base.to_owned();
+                    if let Some(query) = query {
+                        location.push('?');
+                        location.push_str(&query.join("&"));
+                    }
+                    if let Some(fragment) = fragment {
+                        location.push('#');
+                        location.push_str(fragment);
+                    }
+                    location
+                })
+        }
+
+        #[derive(Clone, Debug)]
+        enum Spec {
+            Set(&'static str, Mode),
+            Remove,
+            Drop(Reason),
+        }
+
+        fn spec() -> impl Strategy<Value = (&'static str, Spec)> {
+            let mode = prop::sample::select(vec![Mode::Replace, Mode::Keep, Mode::Merge]);
+            let op = prop_oneof![
+                4 => (prop::sample::select(EDIT_VALUES.to_vec()), mode)
+                    .prop_map(|(v, m)| Spec::Set(v, m)),
+                1 => Just(Spec::Remove),
+                1 => Just(Spec::Drop(Reason::Pattern)),
+            ];
+            (prop::sample::select(EDIT_NAMES.to_vec()), op)
+        }
+
+        fn op(spec: &Spec) -> Op<'static> {
+            match spec {
+                Spec::Set(value, mode) => Op::Set(Cow::Borrowed(value), *mode),
+                Spec::Remove => Op::Remove,
+                Spec::Drop(reason) => Op::Drop(*reason),
+            }
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(2000))]
+            #[test]
+            fn one_pass_rewrite_is_the_reference_rewrite(
+                location in location(),
+                specs in prop::collection::vec(spec(), 0..5),
+                max_len in prop_oneof![Just(usize::MAX), 0usize..200],
+            ) {
+                let mut edits: Vec<Edit<'_>> =
+                    specs.iter().map(|(n, s)| Edit::new(n, op(s))).collect();
+                let mut expected: Vec<reference::Edit<'_>> =
+                    specs.iter().map(|(n, s)| reference::Edit::new(n, op(s))).collect();
+                let got = rewrite(&location, &mut edits, max_len);
+                let want = reference::rewrite(&location, &mut expected, max_len);
+                prop_assert_eq!(&got, &want);
+                if let Some(got) = &got {
+                    prop_assert_eq!(got.capacity(), got.len(), "capacity is final");
+                }
+                let got: Vec<Outcome> = edits.iter().map(|e| e.outcome).collect();
+                let want: Vec<Outcome> = expected.iter().map(|e| e.outcome).collect();
+                prop_assert_eq!(got, want);
+            }
+        }
+
+        proptest! {
+            #[test]
+            fn raw_pairs_split_as_str_split_does(query in "[a=&%+\u{e9}]{0,40}") {
+                let expected: Vec<(&str, &str)> = if query.is_empty() {
+                    Vec::new()
+                } else {
+                    query
+                        .split('&')
+                        .map(|p| (p, p.split_once('=').map_or(p, |(n, _)| n)))
+                        .collect()
+                };
+                let got: Vec<(&str, &str)> =
+                    RawPairs::new(&query).map(|p| (p.pair, p.name)).collect();
+                prop_assert_eq!(got, expected);
+                for pair in RawPairs::new(&query) {
+                    prop_assert_eq!(pair.encoded, pair.name.contains(['%', '+']));
+                }
+            }
+        }
+
+        proptest! {
+            #[test]
+            fn raw_pairs_read_long_names_as_str_split_does(
+                query in "([a-c%+\u{e9}]{0,20}[=&]?){0,5}",
+            ) {
+                let expected: Vec<(&str, &str, bool)> = if query.is_empty() {
+                    Vec::new()
+                } else {
+                    query
+                        .split('&')
+                        .map(|p| {
+                            let name = p.split_once('=').map_or(p, |(n, _)| n);
+                            (p, name, name.contains(['%', '+']))
+                        })
+                        .collect()
+                };
+                let got: Vec<(&str, &str, bool)> =
+                    RawPairs::new(&query).map(|p| (p.pair, p.name, p.encoded)).collect();
+                prop_assert_eq!(got, expected);
+            }
+
+            #[test]
+            fn split_is_the_reference_split(location in "[a?#/.]{0,30}") {
+                prop_assert_eq!(split(&location), oracle::split(&location));
+            }
+
+            #[test]
+            fn plain_host_is_the_reference(host in "([a0-9xX\\-]{0,5}[.]?){0,6}|([0-9]{1,4}[.]?){1,5}") {
+                prop_assert_eq!(plain_host(&host), oracle::plain_host(&host), "{}", host);
+            }
+
+            #[test]
+            fn plain_path_is_the_reference(path in "(/[a.%2eE\\\\ ]{0,6}){0,5}") {
+                prop_assert_eq!(plain_path(&path), oracle::plain_path(&path), "{}", path);
+            }
+        }
+
+        /// `split`, `plain_host` and `plain_path` as they were first written.
+        mod oracle {
+            use super::super::super::{Parts, is_dot_segment};
+
+            pub(super) fn split(location: &str) -> Parts<'_> {
+                let (rest, fragment) = match location.split_once('#') {
+                    Some((rest, fragment)) => (rest, Some(fragment)),
+                    None => (location, None),
+                };
+                let (base, query) = match rest.split_once('?') {
+                    Some((base, query)) => (base, Some(query)),
+                    None => (rest, None),
+                };
+                Parts {
+                    base,
+                    query,
+                    fragment,
+                }
+            }
+
+            pub(super) fn plain_host(host: &str) -> bool {
+                let labels = host.split('.');
+                if host.ends_with('.') || host.split('.').any(|l| l.is_empty()) {
+                    return false;
+                }
+                if labels
+                    .clone()
+                    .any(|l| l.len() >= 4 && l[..4].eq_ignore_ascii_case("xn--"))
+                {
+                    return false;
+                }
+                let last = host.rsplit('.').next().unwrap_or("");
+                if last.starts_with(|c: char| c.is_ascii_alphabetic()) {
+                    return true;
+                }
+                let mut count = 0;
+                for label in labels {
+                    count += 1;
+                    let canonical = label.len() <= 3
+                        && label.bytes().all(|b| b.is_ascii_digit())
+                        && (label == "0" || !label.starts_with('0'))
+                        && label.parse::<u16>().is_ok_and(|n| n <= 255);
+                    if !canonical {
+                        return false;
+                    }
+                }
+                count == 4
+            }
+
+            pub(super) fn plain_path(path: &str) -> bool {
+                let chars_ok = path.bytes().all(|b| {
+                    b.is_ascii_alphanumeric()
+                        || matches!(
+                            b,
+                            b'/' | b'-'
+                                | b'.'
+                                | b'_'
+                                | b'~'
+                                | b'%'
+                                | b'!'
+                                | b'$'
+                                | b'&'
+                                | b'\''
+                                | b'('
+                                | b')'
+                                | b'*'
+                                | b'+'
+                                | b','
+                                | b';'
+                                | b'='
+                                | b':'
+                                | b'@'
+                        )
+                });
+                chars_ok && !path.split('/').any(is_dot_segment)
+            }
+        }
+
+        #[test]
+        fn long_merges_and_values_spill_to_the_heap_alike() {
+            let long = "t".repeat(SCRATCH_LEN);
+            let location = format!("https://idp/a?prompt={long}&x=1&prompt=b%20{long}x");
+            for value in ["login", long.as_str()] {
+                let mut edits = [Edit::new(
+                    "prompt",
+                    Op::Set(Cow::Borrowed(value), Mode::Merge),
+                )];
+                let mut expected = [reference::Edit::new(
+                    "prompt",
+                    Op::Set(Cow::Borrowed(value), Mode::Merge),
+                )];
+                assert_eq!(
+                    rewrite(&location, &mut edits, usize::MAX),
+                    reference::rewrite(&location, &mut expected, usize::MAX)
+                );
+                assert_eq!(edits[0].outcome, expected[0].outcome);
+            }
+        }
+
+        #[test]
+        fn decoding_in_place_is_decoding() {
+            for raw in [
+                "a", "a%40b", "a+b", "%", "%4", "%4g", "%%41", "+%2B+", "%C3%A9", "%FF", "%e9",
+                "%+41", "a=b%3D",
+            ] {
+                let pair = format!("n={raw}");
+                let mut space = [0u8; 64];
+                let mut free: &mut [u8] = &mut space;
+                assert_eq!(
+                    decoded_value_in(&pair, &mut free),
+                    decoded_value(&pair),
+                    "{raw}"
+                );
+                let mut tiny = [0u8; 1];
+                let mut free: &mut [u8] = &mut tiny;
+                assert_eq!(
+                    decoded_value_in(&pair, &mut free),
+                    decoded_value(&pair),
+                    "{raw}"
+                );
+            }
         }
     }
 }

@@ -223,9 +223,15 @@ impl Config {
     ///
     /// # Errors
     ///
-    /// A [`ConfigError`] if the patch is not JSON, or the patched configuration is invalid.
+    /// A [`ConfigError`] if the patch is not JSON, repeats a key (a patch must be as
+    /// unambiguous as a configuration), or the patched configuration is invalid.
     pub fn merge_patch(&self, patch_json: &str) -> Result<Config, ConfigError> {
         let patch = json::parse(patch_json)?;
+        let mut repeated = Vec::new();
+        patch.repeated_keys("", &mut repeated);
+        if !repeated.is_empty() {
+            return Err(ConfigError::from_problems(repeated));
+        }
         Config::from_node((*self.json).clone().merge_patch(&patch))
     }
 

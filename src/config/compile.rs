@@ -2,6 +2,8 @@
 //!
 //! Every problem is collected with its JSON path, so that an operator sees all of them at once.
 
+use std::collections::HashSet;
+
 use regex::{Regex, RegexBuilder};
 
 use super::index::{Index, Pattern};
@@ -150,29 +152,35 @@ fn quoted_list(names: &[&str]) -> String {
         .join(", ")
 }
 
-/// The entries of an object, with repeated and unknown keys reported. `None` (reported) if
-/// `node` is not an object.
+/// The entries of an object, each key once (the first), with repeated and unknown keys
+/// reported. `None` (reported) if `node` is not an object. Linear in the number of keys.
 fn object<'n>(
     node: &'n Node,
     path: &str,
     known: &[&str],
     problems: &mut Problems,
-) -> Option<&'n [(String, Node)]> {
+) -> Option<Vec<&'n (String, Node)>> {
     let Node::Object(entries) = node else {
         problems.add(path, format!("expected an object, found {}", node.kind()));
         return None;
     };
-    for (i, (key, _)) in entries.iter().enumerate() {
-        if entries[..i].iter().any(|(k, _)| k == key) {
+    let mut seen = HashSet::with_capacity(entries.len());
+    let mut unique = Vec::with_capacity(entries.len());
+    for entry in entries {
+        let key = entry.0.as_str();
+        if !seen.insert(key) {
             problems.add(&join(path, key), "key given twice");
-        } else if !known.is_empty() && !known.contains(&key.as_str()) {
-            problems.add(
-                &join(path, key),
-                format!("unknown key; expected one of {}", quoted_list(known)),
-            );
+        } else {
+            if !known.is_empty() && !known.contains(&key) {
+                problems.add(
+                    &join(path, key),
+                    format!("unknown key; expected one of {}", quoted_list(known)),
+                );
+            }
+            unique.push(entry);
         }
     }
-    Some(entries)
+    Some(unique)
 }
 
 fn string<'n>(node: &'n Node, path: &str, problems: &mut Problems) -> Option<&'n str> {
@@ -228,12 +236,20 @@ fn enum_value<T: Copy>(
 }
 
 /// Compiles an anchored pattern, bounded in size.
+///
+/// The pattern is first compiled on its own, so that it cannot close the anchoring group
+/// early: `[a-z]+)|(?:.*` is unbalanced alone, and refused, where wrapped it would compile to
+/// `^(?:[a-z]+)|(?:.*)$` and accept anything.
 pub(crate) fn compile_pattern(pattern: &str) -> Result<Regex, String> {
-    RegexBuilder::new(&format!("^(?:{pattern})$"))
-        .size_limit(PATTERN_SIZE_LIMIT)
-        .dfa_size_limit(PATTERN_SIZE_LIMIT)
-        .nest_limit(PATTERN_NEST_LIMIT)
-        .build()
+    let build = |text: &str| {
+        RegexBuilder::new(text)
+            .size_limit(PATTERN_SIZE_LIMIT)
+            .dfa_size_limit(PATTERN_SIZE_LIMIT)
+            .nest_limit(PATTERN_NEST_LIMIT)
+            .build()
+    };
+    build(pattern)
+        .and_then(|_| build(&format!("^(?:{pattern})$")))
         .map_err(|e| {
             let text = e.to_string();
             let last = text
@@ -329,10 +345,7 @@ fn compile_root(root: &Node, problems: &mut Problems) -> Option<Compiled> {
     let mut index = Index::default();
     if let Some(node) = root.get("connections") {
         if let Some(entries) = object(node, "connections", &[], problems) {
-            for (i, (name, conn)) in entries.iter().enumerate() {
-                if entries[..i].iter().any(|(k, _)| k == name) {
-                    continue;
-                }
+            for (name, conn) in entries {
                 let path = join("connections", name);
                 if name.is_empty() {
                     problems.add(&path, "a connection name must not be empty");
@@ -433,10 +446,7 @@ fn compile_connection(
                     ok = false;
                     continue;
                 };
-                for (i, (name, param)) in entries.iter().enumerate() {
-                    if entries[..i].iter().any(|(k, _)| k == name) {
-                        continue;
-                    }
+                for (name, param) in entries {
                     let at = join(&here, name);
                     match compile_param(name, param, &at, limits, query_aliases, problems) {
                         Some(kind) => params.push(Param {

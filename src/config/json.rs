@@ -4,6 +4,7 @@
 //! key an error, and needs `upstream_params` in document order, so configurations are read
 //! into [`Node`] first and validated from there, with the JSON path of every problem.
 
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -41,30 +42,70 @@ impl Node {
         }
     }
 
-    /// RFC 7396 JSON merge patch: `patch` applied to `self`.
+    /// RFC 7396 JSON merge patch: `patch` applied to `self`. Linear in the sizes of both.
     pub(crate) fn merge_patch(self, patch: &Node) -> Node {
         let Node::Object(patch_entries) = patch else {
             return patch.clone();
         };
-        let mut entries = match self {
+        let entries = match self {
             Node::Object(entries) => entries,
             _ => Vec::new(),
         };
+        // Entries by key; a deleted one leaves `None` behind, so positions stay put.
+        let mut at: HashMap<String, usize> = HashMap::with_capacity(entries.len());
+        let mut slots: Vec<Option<(String, Node)>> = Vec::with_capacity(entries.len());
+        for (key, value) in entries {
+            at.entry(key.clone()).or_insert(slots.len());
+            slots.push(Some((key, value)));
+        }
         for (key, value) in patch_entries {
-            let at = entries.iter().position(|(k, _)| k == key);
-            match (value, at) {
+            match (value, at.get(key).copied()) {
                 (Node::Null, Some(i)) => {
-                    entries.remove(i);
+                    slots[i] = None;
+                    at.remove(key);
                 }
                 (Node::Null, None) => {}
                 (value, Some(i)) => {
-                    let old = std::mem::replace(&mut entries[i].1, Node::Null);
-                    entries[i].1 = old.merge_patch(value);
+                    if let Some((_, old)) = &mut slots[i] {
+                        let previous = std::mem::replace(old, Node::Null);
+                        *old = previous.merge_patch(value);
+                    }
                 }
-                (value, None) => entries.push((key.clone(), Node::Null.merge_patch(value))),
+                (value, None) => {
+                    at.insert(key.clone(), slots.len());
+                    slots.push(Some((key.clone(), Node::Null.merge_patch(value))));
+                }
             }
         }
-        Node::Object(entries)
+        Node::Object(slots.into_iter().flatten().collect())
+    }
+
+    /// Reports every key given twice in an object, anywhere below `self`, as `(path, message)`.
+    pub(crate) fn repeated_keys(&self, path: &str, problems: &mut Vec<(String, String)>) {
+        let join = |key: &str| {
+            if path.is_empty() {
+                key.to_owned()
+            } else {
+                format!("{path}.{key}")
+            }
+        };
+        match self {
+            Node::Object(entries) => {
+                let mut seen = HashSet::with_capacity(entries.len());
+                for (key, value) in entries {
+                    if !seen.insert(key.as_str()) {
+                        problems.push((join(key), "key given twice".to_owned()));
+                    }
+                    value.repeated_keys(&join(key), problems);
+                }
+            }
+            Node::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    item.repeated_keys(&format!("{path}[{i}]"), problems);
+                }
+            }
+            _ => {}
+        }
     }
 }
 

@@ -13,3 +13,7 @@ mod reload;
 mod router;
 mod rules;
 mod seeds;
+
+mod adversarial;
+mod config_attacks;
+mod load;

@@ -1,19 +1,26 @@
 //! `tracing` events: what is reported, and that values never are.
 
+use std::cell::{Cell, RefCell};
 use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Once;
 
 use tower_upstream_params::{UpstreamParamsLayer, UpstreamValues};
-use tracing_subscriber::fmt::MakeWriter;
 
 use crate::common::{Extras, config, one, respond};
 
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
+thread_local! {
+    static CAPTURING: Cell<bool> = const { Cell::new(false) };
+    static CAPTURED: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Writes into the buffer of the thread that emits the event.
+struct Capture;
 
 impl Write for Capture {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
+        if CAPTURING.get() {
+            CAPTURED.with(|c| c.borrow_mut().extend_from_slice(buf));
+        }
         Ok(buf.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -21,25 +28,29 @@ impl Write for Capture {
     }
 }
 
-impl<'a> MakeWriter<'a> for Capture {
-    type Writer = Capture;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
-
-/// Runs `f` with every event (all levels) written to a buffer, and returns the buffer.
+/// Runs `f` and returns every event (all levels) it emitted on this thread.
+///
+/// One global subscriber, installed once, writes each event into a buffer of the thread that
+/// emitted it. (A subscriber per test with `set_default` races with tests running in parallel
+/// on other threads: tracing caches a call site's interest globally, and a call site first
+/// hit on a thread without a subscriber can be cached as "never".) Each `#[tokio::test]`
+/// runs its future on its own thread, so the buffer holds this test's events only.
 async fn captured<F: std::future::Future<Output = ()>>(f: F) -> String {
-    let capture = Capture::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(capture.clone())
-        .with_ansi(false)
-        .finish();
-    let guard = tracing::subscriber::set_default(subscriber);
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(|| Capture)
+            .with_ansi(false)
+            .finish();
+        tracing::subscriber::set_global_default(subscriber)
+            .expect("no other global subscriber in this test binary");
+    });
+    CAPTURED.with(|c| c.borrow_mut().clear());
+    CAPTURING.set(true);
     f.await;
-    drop(guard);
-    let bytes = capture.0.lock().unwrap().clone();
+    CAPTURING.set(false);
+    let bytes = CAPTURED.with(|c| std::mem::take(&mut *c.borrow_mut()));
     String::from_utf8(bytes).unwrap()
 }
 

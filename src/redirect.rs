@@ -54,36 +54,43 @@ pub(crate) fn process<B>(
     let config = config.load();
     let compiled = &config.compiled;
     let named = response.extensions().get::<UpstreamConnection>();
-    let connection = match compiled
-        .index
-        .select(location, named.map(UpstreamConnection::name))
-    {
-        Selection::NotConfigured => return,
-        Selection::Selected(id) => match compiled.connections.get(id) {
-            Some(connection) => connection,
-            None => return,
-        },
-        Selection::NoConnection => {
-            tracing::warn!(
-                target: TARGET,
-                reason = "no_connection",
-                endpoint = %Endpoint(location),
-                "redirect to a configured endpoint selects no connection; nothing rewritten"
-            );
-            return;
-        }
-        Selection::NotCandidate => {
-            tracing::warn!(
-                target: TARGET,
-                reason = "not_candidate",
-                connection = named.map_or("", UpstreamConnection::name),
-                endpoint = %Endpoint(location),
-                "UpstreamConnection names a connection that is not configured for this \
-                 endpoint; nothing rewritten"
-            );
-            return;
-        }
+    // Its base first: most redirects go elsewhere, and their query is never read.
+    let Some(candidates) = compiled.index.candidates(location, rewrite::base(location)) else {
+        return;
     };
+    // Then the query, once, for choosing the connection and for rewriting.
+    let scan = rewrite::Scan::new(location);
+    let connection =
+        match compiled
+            .index
+            .choose(&candidates, &scan, named.map(UpstreamConnection::name))
+        {
+            Selection::NotConfigured => return,
+            Selection::Selected(id) => match compiled.connections.get(id) {
+                Some(connection) => connection,
+                None => return,
+            },
+            Selection::NoConnection => {
+                tracing::warn!(
+                    target: TARGET,
+                    reason = "no_connection",
+                    endpoint = %Endpoint(location),
+                    "redirect to a configured endpoint selects no connection; nothing rewritten"
+                );
+                return;
+            }
+            Selection::NotCandidate => {
+                tracing::warn!(
+                    target: TARGET,
+                    reason = "not_candidate",
+                    connection = named.map_or("", UpstreamConnection::name),
+                    endpoint = %Endpoint(location),
+                    "UpstreamConnection names a connection that is not configured for this \
+                     endpoint; nothing rewritten"
+                );
+                return;
+            }
+        };
 
     let rewritten = {
         let response_values = response.extensions().get::<UpstreamValues>();
@@ -105,15 +112,16 @@ pub(crate) fn process<B>(
         let mut inline: [Edit<'_>; INLINE_EDITS];
         let mut heap: Vec<Edit<'_>>;
         let edits: &mut [Edit<'_>] = if params.len() <= INLINE_EDITS {
-            inline = std::array::from_fn(|_| {
-                resolved.next().unwrap_or_else(|| Edit::new("", Op::Remove))
-            });
+            inline = [const { Edit::EMPTY }; INLINE_EDITS];
+            for (slot, edit) in inline.iter_mut().zip(&mut resolved) {
+                *slot = edit;
+            }
             &mut inline[..params.len()]
         } else {
             heap = resolved.collect();
             &mut heap
         };
-        let rewritten = rewrite::rewrite(location, edits, compiled.limits.max_location_len);
+        let rewritten = rewrite::rewrite_scanned(&scan, edits, compiled.limits.max_location_len);
         tracing::info!(
             target: TARGET,
             connection = %connection.name,

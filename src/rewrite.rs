@@ -59,6 +59,11 @@ pub(crate) fn split(location: &str) -> Parts<'_> {
     }
 }
 
+/// What [`split`] calls the base: up to the first `?` or `#`.
+pub(crate) fn base(location: &str) -> &str {
+    location.get(..base_len(location)).unwrap_or(location)
+}
+
 /// The length of what [`split`] calls the base: up to the first `?` or `#`.
 fn base_len(location: &str) -> usize {
     let bytes = location.as_bytes();
@@ -156,6 +161,51 @@ fn scan_name(bytes: &[u8], start: usize) -> (usize, bool) {
     (i, encoded)
 }
 
+/// Like [`scan_name`], for a query that ends at a `#`: the name also stops there.
+fn scan_query_name(bytes: &[u8], start: usize) -> (usize, bool) {
+    let mut i = start;
+    let mut encoded = false;
+    while let Some(word) = word_at(bytes, i) {
+        let stop = zero_bytes(word ^ splat(b'='))
+            | zero_bytes(word ^ splat(b'&'))
+            | zero_bytes(word ^ splat(b'#'));
+        let escape = zero_bytes(word ^ splat(b'%')) | zero_bytes(word ^ splat(b'+'));
+        if stop != 0 {
+            let below = (stop & stop.wrapping_neg()) - 1;
+            return (i + first(stop), encoded || escape & below != 0);
+        }
+        encoded |= escape != 0;
+        i += 8;
+    }
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'=' | b'&' | b'#' => break,
+            b'%' | b'+' => encoded = true,
+            _ => {}
+        }
+        i += 1;
+    }
+    (i, encoded)
+}
+
+/// The index of the first `&` or `#` at or after `start`, or the end.
+fn scan_query_value(bytes: &[u8], start: usize) -> usize {
+    let mut i = start;
+    while let Some(word) = word_at(bytes, i) {
+        let found = zero_bytes(word ^ splat(b'&')) | zero_bytes(word ^ splat(b'#'));
+        if found != 0 {
+            return i + first(found);
+        }
+        i += 8;
+    }
+    bytes
+        .get(i..)
+        .unwrap_or_default()
+        .iter()
+        .position(|&b| b == b'&' || b == b'#')
+        .map_or(bytes.len(), |n| i + n)
+}
+
 /// The index of the first `&` at or after `start`, or the end.
 fn scan_value(bytes: &[u8], start: usize) -> usize {
     let mut i = start;
@@ -251,6 +301,184 @@ impl<'a> Iterator for RawPairs<'a> {
             name: self.query.get(start..name_end).unwrap_or(""),
             encoded,
         })
+    }
+}
+
+/// Pairs a [`Scan`] records; the pairs of a longer query are read again where needed.
+const SCANNED_PAIRS: usize = 32;
+
+/// One pair as a [`Scan`] records it: offsets into the query.
+#[derive(Clone, Copy, Debug, Default)]
+struct Rec {
+    start: u32,
+    name_end: u32,
+    end: u32,
+    encoded: bool,
+}
+
+/// A `Location` read once: its parts, where each pair of its query starts and ends (for up
+/// to [`SCANNED_PAIRS`] pairs), and the pair holding `client_id`. Choosing the connection
+/// and rewriting both use it, so the query is read once per redirect.
+#[derive(Debug)]
+pub(crate) struct Scan<'a> {
+    pub(crate) parts: Parts<'a>,
+    recs: [Rec; SCANNED_PAIRS],
+    /// How many pairs the query has; all are in `recs` when `recorded`.
+    count: usize,
+    recorded: bool,
+    /// Where the `client_id` pair is in the query; `(usize::MAX, _)` for more than one.
+    client_id_at: Option<(usize, usize)>,
+    client_id: PairLookup<'a>,
+}
+
+impl<'a> Scan<'a> {
+    /// Reads `location` once: cuts it as [`split`] does and records its query's pairs.
+    pub(crate) fn new(location: &'a str) -> Self {
+        let bytes = location.as_bytes();
+        let base_end = base_len(location);
+        let mut scan = Scan {
+            parts: Parts {
+                base: location.get(..base_end).unwrap_or(location),
+                query: None,
+                fragment: None,
+            },
+            recs: [Rec::default(); SCANNED_PAIRS],
+            count: 0,
+            recorded: true,
+            client_id_at: None,
+            client_id: PairLookup::Missing,
+        };
+        match bytes.get(base_end) {
+            None => return scan,
+            Some(b'#') => {
+                scan.parts.fragment = location.get(base_end + 1..);
+                return scan;
+            }
+            Some(_) => {}
+        }
+        // The query runs from after the `?` to the first `#`; each pair is read as it comes.
+        let query_start = base_end + 1;
+        let rest = bytes.get(query_start..).unwrap_or_default();
+        let mut query_end = 0;
+        if !matches!(rest.first(), None | Some(b'#')) {
+            let mut start = 0;
+            loop {
+                let (name_end, encoded) = scan_query_name(rest, start);
+                let end = match rest.get(name_end) {
+                    Some(b'=') => scan_query_value(rest, name_end + 1),
+                    _ => name_end,
+                };
+                scan.record(rest, start, name_end, end, encoded);
+                match rest.get(end) {
+                    Some(b'&') => start = end + 1,
+                    _ => {
+                        query_end = end;
+                        break;
+                    }
+                }
+            }
+        }
+        let query = location
+            .get(query_start..query_start + query_end)
+            .unwrap_or_default();
+        scan.parts.query = Some(query);
+        if rest.get(query_end) == Some(&b'#') {
+            scan.parts.fragment = location.get(query_start + query_end + 1..);
+        }
+        scan.resolve_client_id(query);
+        scan
+    }
+
+    /// Notes the pair at `start..end` of the query `rest` (its name ends at `name_end`).
+    fn record(&mut self, rest: &[u8], start: usize, name_end: usize, end: usize, encoded: bool) {
+        let offset = |n: usize| u32::try_from(n).ok();
+        match (
+            self.recs.get_mut(self.count),
+            offset(start),
+            offset(name_end),
+            offset(end),
+        ) {
+            (Some(slot), Some(start), Some(name_end), Some(end)) => {
+                *slot = Rec {
+                    start,
+                    name_end,
+                    end,
+                    encoded,
+                };
+            }
+            _ => self.recorded = false,
+        }
+        self.count += 1;
+        let name = rest.get(start..name_end).unwrap_or_default();
+        let is_client_id = if encoded {
+            std::str::from_utf8(name)
+                .ok()
+                .and_then(decoded_name)
+                .is_some_and(|n| n == "client_id")
+        } else {
+            name == b"client_id"
+        };
+        if is_client_id {
+            self.client_id_at = match self.client_id_at {
+                None => Some((start, end)),
+                Some(_) => Some((usize::MAX, usize::MAX)),
+            };
+        }
+    }
+
+    fn resolve_client_id(&mut self, query: &'a str) {
+        self.client_id = match self.client_id_at {
+            None => PairLookup::Missing,
+            Some((usize::MAX, _)) => PairLookup::Ambiguous,
+            Some((start, end)) => query
+                .get(start..end)
+                .map_or(PairLookup::Missing, PairLookup::Found),
+        };
+    }
+
+    /// The query's `client_id`, decoded.
+    pub(crate) fn client_id(&self) -> Lookup<'a> {
+        match self.client_id {
+            PairLookup::Found(pair) => Lookup::Found(decoded_value(pair)),
+            PairLookup::Ambiguous => Lookup::Ambiguous,
+            PairLookup::Missing => Lookup::Missing,
+        }
+    }
+
+    /// The query's pairs, from the record when it holds them all.
+    fn pairs(&self) -> ScanPairs<'_, 'a> {
+        let query = self.parts.query.unwrap_or("");
+        match self.recs.get(..self.count) {
+            Some(recs) if self.recorded => ScanPairs::Recorded(recs.iter(), query),
+            _ => ScanPairs::Read(RawPairs::new(query)),
+        }
+    }
+}
+
+/// The pairs of a [`Scan`]'s query.
+enum ScanPairs<'s, 'a> {
+    Recorded(std::slice::Iter<'s, Rec>, &'a str),
+    Read(RawPairs<'a>),
+}
+
+impl<'a> Iterator for ScanPairs<'_, 'a> {
+    type Item = RawPair<'a>;
+
+    fn next(&mut self) -> Option<RawPair<'a>> {
+        match self {
+            ScanPairs::Read(pairs) => pairs.next(),
+            ScanPairs::Recorded(recs, query) => {
+                let rec = recs.next()?;
+                let (start, name_end, end) =
+                    (rec.start as usize, rec.name_end as usize, rec.end as usize);
+                Some(RawPair {
+                    start,
+                    pair: query.get(start..end).unwrap_or(""),
+                    name: query.get(start..name_end).unwrap_or(""),
+                    encoded: rec.encoded,
+                })
+            }
+        }
     }
 }
 
@@ -362,6 +590,7 @@ pub(crate) enum Lookup<'a> {
 }
 
 /// Looks a decoded name up in a raw query. Only the value found is decoded.
+#[cfg(test)]
 pub(crate) fn lookup<'a>(query: &'a str, name: &str) -> Lookup<'a> {
     match lookup_pair(query, name) {
         PairLookup::Found(pair) => Lookup::Found(decoded_value(pair)),
@@ -483,6 +712,18 @@ pub(crate) struct Edit<'a> {
 }
 
 impl<'a> Edit<'a> {
+    /// A placeholder, overwritten before use.
+    pub(crate) const EMPTY: Edit<'static> = Edit {
+        name: "",
+        op: Op::Remove,
+        outcome: Outcome::Dropped(Reason::Missing),
+        occurrences: 0,
+        matched_len: 0,
+        first_name_len: 0,
+        merged: None,
+        seen: false,
+    };
+
     pub(crate) fn new(name: &'a str, op: Op<'a>) -> Self {
         Self {
             name,
@@ -550,7 +791,16 @@ impl Matches {
 /// output's length is computed from that, and the output is written into one buffer of that
 /// capacity. When no existing pair changes, the query is copied as one slice.
 pub(crate) fn rewrite(location: &str, edits: &mut [Edit<'_>], max_len: usize) -> Option<String> {
-    let parts = split(location);
+    rewrite_scanned(&Scan::new(location), edits, max_len)
+}
+
+/// [`rewrite`], with the `Location` already read by a [`Scan`].
+pub(crate) fn rewrite_scanned(
+    scan: &Scan<'_>,
+    edits: &mut [Edit<'_>],
+    max_len: usize,
+) -> Option<String> {
+    let parts = scan.parts;
     let query = parts.query.unwrap_or("");
 
     for edit in edits.iter_mut() {
@@ -559,13 +809,12 @@ pub(crate) fn rewrite(location: &str, edits: &mut [Edit<'_>], max_len: usize) ->
         edit.first_name_len = 0;
         edit.merged = None;
     }
-    let mut pair_count = 0;
+    let pair_count = scan.count;
     let mut matches = Matches {
         at: [(0, 0, 0); MAX_MATCHES],
         len: 0,
     };
-    for raw in RawPairs::new(query) {
-        pair_count += 1;
+    for raw in scan.pairs() {
         let Some(name) = raw.decoded_name() else {
             continue;
         };
@@ -609,7 +858,7 @@ pub(crate) fn rewrite(location: &str, edits: &mut [Edit<'_>], max_len: usize) ->
     }
     let mut out = String::with_capacity(len);
     write(&parts, edits, &scratch, &matches, &mut out);
-    debug_assert_eq!(out.len(), len, "{location}");
+    debug_assert_eq!(out.len(), len);
     Some(out)
 }
 
@@ -1019,30 +1268,53 @@ impl OriginKey {
     }
 }
 
-/// Where a `Location` points: its normalized origin and its path.
+/// Where a `Location` points: scheme, host, port (the origin) and path.
 #[derive(Debug)]
 pub(crate) struct Endpoint<'a> {
-    pub(crate) origin: OriginKey,
+    pub(crate) https: bool,
+    /// As the `Location` writes it: compare it ignoring ASCII case.
+    pub(crate) host: Cow<'a, str>,
+    /// The port, the scheme's default when none is written.
+    pub(crate) port: u16,
     pub(crate) path: Cow<'a, str>,
+}
+
+impl Endpoint<'_> {
+    /// `scheme://host:port`, lowercase, as [`OriginKey`] writes a configured origin.
+    #[cfg(test)]
+    pub(crate) fn origin_key(&self) -> String {
+        let scheme = if self.https { "https" } else { "http" };
+        format!(
+            "{scheme}://{}:{}",
+            self.host.to_ascii_lowercase(),
+            self.port
+        )
+    }
 }
 
 /// The endpoint an absolute `http(s)` URL points at, as a browser would read it; `None` for a
 /// relative URL, another scheme, or a URL that does not parse.
-///
-/// Ordinary URLs (`https://host[:port]/path`, a lowercase-able DNS name or a dotted-quad IPv4
-/// address, a plain path) are read without allocating. Anything a browser would normalize
-/// (userinfo, IPv6, percent-encoded or IDNA hosts, backslashes, `.` segments, `https:host`)
-/// is handed to [`url::Url`], so that the endpoint compared is the one the browser goes to.
+#[cfg(test)]
 pub(crate) fn endpoint(location: &str) -> Option<Endpoint<'_>> {
-    match fast_endpoint(location) {
+    endpoint_in(location, split(location).base)
+}
+
+/// The endpoint of `location`, given its base as [`split`] cuts it (an endpoint is made of
+/// nothing else).
+///
+/// Ordinary URLs (`https://host[:port]/path`, a DNS name or a dotted-quad IPv4 address, a
+/// plain path) are read from the base alone, without allocating or copying. Anything a
+/// browser would normalize (userinfo, IPv6, percent-encoded or IDNA hosts, backslashes, `.`
+/// segments, `https:host`, tabs) is handed to [`url::Url`], so that the endpoint compared is
+/// the one the browser goes to.
+pub(crate) fn endpoint_in<'a>(location: &'a str, base: &'a str) -> Option<Endpoint<'a>> {
+    match fast_endpoint(base) {
         Fast::Endpoint(endpoint) => Some(endpoint),
         Fast::Never => None,
         Fast::Unsure => slow_endpoint(location),
     }
 }
 
-// Boxing the endpoint would allocate on the hot path; it lives on the stack for one call.
-#[allow(clippy::large_enum_variant)]
 enum Fast<'a> {
     Endpoint(Endpoint<'a>),
     Never,
@@ -1055,9 +1327,11 @@ fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
         .then(|| &s[prefix.len()..])
 }
 
+/// Reads the base of a `Location` (up to its first `?` or `#`: all an endpoint is made of).
 fn fast_endpoint(location: &str) -> Fast<'_> {
-    // A browser deletes tabs anywhere in a URL (`ht\ttps://...` is `https://...`).
-    if location.contains('\t') {
+    // A browser deletes tabs anywhere in a URL (`ht\ttps://...` is `https://...`); where
+    // they are in the query or fragment, they change no endpoint.
+    if find_byte(location.as_bytes(), b'\t').is_some() {
         return Fast::Unsure;
     }
     // A scheme is a letter followed by letters, digits, `+`, `-`, `.`, then `:`.
@@ -1087,19 +1361,25 @@ fn fast_endpoint(location: &str) -> Fast<'_> {
     } else {
         return Fast::Never;
     };
-    let base = &rest[..base_len(rest)];
-    let (authority, path) = match find_byte(base.as_bytes(), b'/') {
-        Some(i) => (&base[..i], &base[i..]),
-        None => (base, "/"),
-    };
-    if !authority
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':'))
-    {
-        return Fast::Unsure;
+    // The authority, in one pass: ASCII alphanumerics, `.` and `-`, then `:port`.
+    let bytes = rest.as_bytes();
+    let mut colon = None;
+    let mut end = bytes.len();
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'/' => {
+                end = i;
+                break;
+            }
+            b':' if colon.is_none() => colon = Some(i),
+            b if b.is_ascii_alphanumeric() || b == b'.' || b == b'-' => {}
+            _ => return Fast::Unsure,
+        }
     }
-    let (host, port) = match authority.split_once(':') {
-        Some((host, port)) => (host, Some(port)),
+    let (authority, path) = rest.split_at(end);
+    let path = if path.is_empty() { "/" } else { path };
+    let (host, port) = match colon {
+        Some(i) => (&authority[..i], Some(&authority[i + 1..])),
         None => (authority, None),
     };
     if host.is_empty() || !plain_host(host) {
@@ -1120,13 +1400,15 @@ fn fast_endpoint(location: &str) -> Fast<'_> {
     if !plain_path(path) {
         return Fast::Unsure;
     }
-    match OriginKey::new(https, host, port) {
-        Some(origin) => Fast::Endpoint(Endpoint {
-            origin,
-            path: Cow::Borrowed(path),
-        }),
-        None => Fast::Never,
+    if host.len() > MAX_HOST_LEN {
+        return Fast::Never;
     }
+    Fast::Endpoint(Endpoint {
+        https,
+        host: Cow::Borrowed(host),
+        port,
+        path: Cow::Borrowed(path),
+    })
 }
 
 /// A DNS name `url` leaves as it is (but for case), or a canonical dotted-quad IPv4 address.
@@ -1236,9 +1518,14 @@ fn slow_endpoint(location: &str) -> Option<Endpoint<'_>> {
         _ => return None,
     };
     let port = url.port_or_known_default()?;
-    let origin = OriginKey::new(https, url.host_str()?, port)?;
+    let host = url.host_str()?;
+    if host.len() > MAX_HOST_LEN || !host.is_ascii() {
+        return None;
+    }
     Some(Endpoint {
-        origin,
+        https,
+        host: Cow::Owned(host.to_owned()),
+        port,
         path: Cow::Owned(url.path().to_owned()),
     })
 }
@@ -1270,15 +1557,48 @@ mod tests {
             ),
         ];
         for (input, base, query, fragment) in cases {
-            assert_eq!(
-                split(input),
-                Parts {
-                    base,
-                    query,
-                    fragment
-                },
-                "{input}"
-            );
+            let expected = Parts {
+                base,
+                query,
+                fragment,
+            };
+            assert_eq!(split(input), expected, "{input}");
+            assert_eq!(Scan::new(input).parts, expected, "scan of {input}");
+        }
+    }
+
+    /// A scan cuts as `split` does, finds the pairs `RawPairs` finds (recorded or, past
+    /// `SCANNED_PAIRS`, read again), and the `client_id` that `lookup` finds.
+    #[test]
+    fn scan_reads_what_split_pairs_and_lookup_read() {
+        let many = format!("https://a/p?{}#f", vec!["k=v"; SCANNED_PAIRS + 3].join("&"));
+        let cases = [
+            "https://a/p",
+            "https://a/p?",
+            "https://a/p?#",
+            "https://a/p?&",
+            "https://a/p?a=1&&b&=c&client_id=x#f&client_id=y",
+            "https://a/p?client%5Fid=x%20y&client_id=z",
+            "https://a/p?client+id=1&client_id=%41%42",
+            "https://a/p?x=1?y=%zz#f#g",
+            "https://a/p#f?client_id=1",
+            "https://a/p?long_name_of_more_than_eight=value_of_more_than_eight_bytes&=",
+            many.as_str(),
+        ];
+        for input in cases {
+            let scan = Scan::new(input);
+            assert_eq!(scan.parts, split(input), "{input}");
+            let query = split(input).query.unwrap_or("");
+            let scanned: Vec<_> = scan
+                .pairs()
+                .map(|p| (p.start, p.pair, p.name, p.encoded))
+                .collect();
+            let read: Vec<_> = RawPairs::new(query)
+                .map(|p| (p.start, p.pair, p.name, p.encoded))
+                .collect();
+            assert_eq!(scanned, read, "{input}");
+            assert_eq!(scan.count, read.len(), "{input}");
+            assert_eq!(scan.client_id(), lookup(query, "client_id"), "{input}");
         }
     }
 
@@ -1532,7 +1852,8 @@ mod tests {
         ];
         for (location, expected) in cases {
             let got = endpoint(location);
-            let got = got.as_ref().map(|e| (e.origin.as_str(), e.path.as_ref()));
+            let got = got.as_ref().map(|e| (e.origin_key(), e.path.as_ref()));
+            let got = got.as_ref().map(|(origin, path)| (origin.as_str(), *path));
             assert_eq!(got, expected, "{location}");
         }
     }

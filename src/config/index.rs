@@ -1,8 +1,8 @@
 //! The lookup form: which connection a redirect goes to, in time independent of how many
-//! connections there are (hash by origin, then by path; then by `client_id`).
+//! connections there are (a hash of origin and path; then of `client_id`).
 
-use std::cmp::Ordering;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use super::compile::EndpointSpec;
 use crate::rewrite::{self, Lookup};
@@ -27,60 +27,166 @@ impl Pattern {
             }),
         }
     }
+}
 
-    fn matches(&self, path: &str) -> bool {
-        match &self.segments {
-            None => self.path == path,
-            Some(segments) => {
-                let mut given = path.split('/');
-                for segment in segments {
-                    match (segment, given.next()) {
-                        (_, None) => return false,
-                        (None, Some(_)) => {}
-                        (Some(literal), Some(s)) if literal == s => {}
-                        (Some(_), Some(_)) => return false,
-                    }
-                }
-                given.next().is_none()
-            }
+/// Where a string of the index sits in its text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Span {
+    start: u32,
+    len: u32,
+}
+
+/// No endpoint or connection (in a `u32` link or slot).
+const NONE: u32 = u32::MAX;
+
+/// One configured endpoint: an origin and a path pattern.
+#[derive(Debug)]
+struct EndpointRec {
+    https: bool,
+    port: u16,
+    /// Lowercase.
+    host: Span,
+    path: Span,
+    /// For a path with `*` segments: each segment, `None` for `*`.
+    segments: Option<Box<[Option<Span>]>>,
+    /// The connection configured without a `client_id`, or [`NONE`].
+    without: u32,
+    /// How many connections the endpoint has, and one of them (the only one when it has one).
+    count: u32,
+    some: u32,
+    /// The next endpoint whose exact key hashes alike.
+    next: u32,
+}
+
+/// One connection, as the index knows it.
+#[derive(Debug)]
+struct ConnectionRec {
+    endpoint: u32,
+    /// Its `client_id`, if it has one.
+    client_id: Option<Span>,
+    name: Span,
+    /// The next connections whose `(endpoint, client_id)` and whose name hash alike.
+    next_by_client_id: u32,
+    next_by_name: u32,
+}
+
+/// A string hash of a few instructions per eight bytes, for the index's tables.
+///
+/// It is not keyed, and need not be: the tables are filled from the configuration (which the
+/// operator writes) and only *looked up* with what a redirect carries. A crafted `Location`
+/// can at worst hash like a configured key and be compared with it; it cannot make a chain
+/// longer. Keys that hash alike within a configuration are chained and compared in full.
+#[derive(Clone, Copy)]
+struct KeyHash(u64);
+
+impl KeyHash {
+    const MULTIPLIER: u64 = 0x9e37_79b9_7f4a_7c15;
+
+    fn new() -> Self {
+        KeyHash(0x243f_6a88_85a3_08d3)
+    }
+
+    fn word(self, word: u64) -> Self {
+        KeyHash((self.0.rotate_left(26) ^ word).wrapping_mul(Self::MULTIPLIER))
+    }
+
+    fn str(self, s: &str) -> Self {
+        self.bytes(s.as_bytes(), |word| word)
+    }
+
+    /// A string hashed as its ASCII lowercase would be.
+    fn lowercase(self, s: &str) -> Self {
+        self.bytes(s.as_bytes(), to_lowercase)
+    }
+
+    fn bytes(mut self, s: &[u8], map: impl Fn(u64) -> u64) -> Self {
+        let mut words = s.chunks_exact(8);
+        for word in &mut words {
+            let mut bytes = [0u8; 8];
+            bytes.copy_from_slice(word);
+            self = self.word(map(u64::from_le_bytes(bytes)));
+        }
+        let mut last = [0u8; 8];
+        let rest = words.remainder();
+        last[..rest.len()].copy_from_slice(rest);
+        // The length ends the string, so that `("ab", "c")` and `("a", "bc")` differ.
+        self.word(map(u64::from_le_bytes(last)))
+            .word(s.len() as u64)
+    }
+
+    fn origin(self, https: bool, port: u16, host: &str) -> Self {
+        self.word(u64::from(https) | u64::from(port) << 8)
+            .lowercase(host)
+    }
+
+    /// Mixes every bit into the high and low ones (the table uses both).
+    fn finish(self) -> u64 {
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        h ^ (h >> 33)
+    }
+}
+
+/// The eight bytes of `word` with ASCII `A`-`Z` made lowercase (others unchanged).
+fn to_lowercase(word: u64) -> u64 {
+    const fn splat(b: u8) -> u64 {
+        u64::from_le_bytes([b; 8])
+    }
+    // Per byte, on its low seven bits (no carry crosses bytes): the high bit is set from `A`
+    // up, and from just past `Z` up; ASCII bytes only.
+    let low = word & splat(0x7f);
+    let from_a = low + splat(0x80 - b'A');
+    let past_z = low + splat(0x80 - b'Z' - 1);
+    let upper = from_a & !past_z & !word & splat(0x80);
+    word | upper >> 2
+}
+
+/// Hands a key that is already a [`KeyHash`] to the table as it is.
+#[derive(Default)]
+struct PassThrough(u64);
+
+impl Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `u64` keys are hashed; this keeps any other key correct all the same.
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(KeyHash::MULTIPLIER);
         }
     }
 
-    /// More literal segments first; then the one whose first differing segment is literal.
-    fn specificity(&self, other: &Pattern) -> Ordering {
-        let literals = |p: &Pattern| -> Vec<bool> {
-            match &p.segments {
-                None => p.path.split('/').map(|_| true).collect(),
-                Some(s) => s.iter().map(Option::is_some).collect(),
-            }
-        };
-        let (a, b) = (literals(self), literals(other));
-        let count = |v: &[bool]| v.iter().filter(|l| **l).count();
-        count(&a).cmp(&count(&b)).then_with(|| a.cmp(&b))
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
     }
 }
 
-#[derive(Debug)]
-struct Endpoint {
-    pattern: Pattern,
-    by_client_id: HashMap<String, usize>,
-    without: Option<usize>,
-}
-
-#[derive(Debug, Default)]
-struct Origin {
-    exact: HashMap<String, usize>,
-    /// Endpoints with `*` segments, most specific first.
-    wildcards: Vec<usize>,
-}
+/// Key hash -> the first endpoint or connection with that hash (the others are chained).
+type Table = HashMap<u64, u32, BuildHasherDefault<PassThrough>>;
 
 /// Connections by endpoint and by name.
+///
+/// Every string lives in one `text`; endpoints and connections are flat vectors; three hash
+/// tables (exact endpoint, `client_id` per endpoint, name) map a key's hash to the first
+/// entry with that hash. Memory is a few dozen bytes per connection beyond its strings, and a
+/// lookup hashes the origin and path once, whatever the number of connections.
 #[derive(Debug, Default)]
 pub(crate) struct Index {
-    origins: HashMap<String, Origin>,
-    endpoints: Vec<Endpoint>,
-    by_name: HashMap<String, usize>,
-    endpoint_of: Vec<usize>,
+    text: String,
+    endpoints: Vec<EndpointRec>,
+    connections: Vec<ConnectionRec>,
+    /// `(origin, path)` of endpoints without `*` segments.
+    exact: Table,
+    /// Origin -> endpoints with `*` segments there, most specific first (compared in full:
+    /// origins that hash alike share a list).
+    wildcards: HashMap<u64, Vec<u32>, BuildHasherDefault<PassThrough>>,
+    /// `(endpoint, client_id)`.
+    by_client_id: Table,
+    by_name: Table,
 }
 
 /// Which connection, if any, a redirect selects.
@@ -96,129 +202,409 @@ pub(crate) enum Selection {
     NotCandidate,
 }
 
+/// An origin: scheme, port, host (any case: hashed and compared ignoring it).
+#[derive(Clone, Copy, Debug)]
+struct Origin<'a> {
+    https: bool,
+    port: u16,
+    host: &'a str,
+}
+
+impl<'a> Origin<'a> {
+    /// Reads `scheme://host:port` as [`OriginKey`](crate::rewrite::OriginKey) writes it.
+    fn parse(key: &'a str) -> Option<Self> {
+        let (https, rest) = match key.strip_prefix("https://") {
+            Some(rest) => (true, rest),
+            None => (false, key.strip_prefix("http://")?),
+        };
+        let (host, port) = rest.rsplit_once(':')?;
+        Some(Origin {
+            https,
+            port: port.parse().ok()?,
+            host,
+        })
+    }
+
+    fn of(endpoint: &'a rewrite::Endpoint<'_>) -> Self {
+        Origin {
+            https: endpoint.https,
+            port: endpoint.port,
+            host: &endpoint.host,
+        }
+    }
+}
+
+fn exact_key(origin: Origin<'_>, path: &str) -> u64 {
+    KeyHash::new()
+        .origin(origin.https, origin.port, origin.host)
+        .str(path)
+        .finish()
+}
+
+fn origin_key(origin: Origin<'_>) -> u64 {
+    KeyHash::new()
+        .origin(origin.https, origin.port, origin.host)
+        .finish()
+}
+
+fn client_id_key(endpoint: u32, client_id: &str) -> u64 {
+    KeyHash::new()
+        .word(u64::from(endpoint))
+        .str(client_id)
+        .finish()
+}
+
+fn name_key(name: &str) -> u64 {
+    KeyHash::new().str(name).finish()
+}
+
+/// Index values are `u32`: a configuration of four billion connections is not loaded.
+fn small(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(NONE)
+}
+
 impl Index {
-    /// Adds connection `id`, or returns the connection it cannot be told apart from. Connections must be inserted with consecutive ids from 0.
+    fn text(&self, span: Span) -> &str {
+        let start = span.start as usize;
+        self.text
+            .get(start..start + span.len as usize)
+            .unwrap_or_default()
+    }
+
+    fn push(&mut self, s: &str) -> Span {
+        let span = Span {
+            start: small(self.text.len()),
+            len: small(s.len()),
+        };
+        self.text.push_str(s);
+        span
+    }
+
+    fn endpoint(&self, e: u32) -> Option<&EndpointRec> {
+        self.endpoints.get(e as usize)
+    }
+
+    fn connection(&self, c: u32) -> Option<&ConnectionRec> {
+        self.connections.get(c as usize)
+    }
+
+    fn is_at(&self, rec: &EndpointRec, origin: Origin<'_>) -> bool {
+        rec.https == origin.https
+            && rec.port == origin.port
+            && self.text(rec.host).eq_ignore_ascii_case(origin.host)
+    }
+
+    /// The endpoint without `*` segments at `origin` and `path`, or [`NONE`].
+    fn find_exact(&self, origin: Origin<'_>, path: &str) -> u32 {
+        let mut e = self
+            .exact
+            .get(&exact_key(origin, path))
+            .copied()
+            .unwrap_or(NONE);
+        while let Some(rec) = self.endpoint(e) {
+            if self.text(rec.path) == path && self.is_at(rec, origin) {
+                return e;
+            }
+            e = rec.next;
+        }
+        NONE
+    }
+
+    /// The endpoints with `*` segments at `origin` (and at origins that hash alike).
+    fn wildcards_at(&self, origin: Origin<'_>) -> &[u32] {
+        if self.wildcards.is_empty() {
+            return &[];
+        }
+        self.wildcards
+            .get(&origin_key(origin))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    fn wildcard_matches(&self, rec: &EndpointRec, origin: Origin<'_>, path: &str) -> bool {
+        let Some(segments) = &rec.segments else {
+            return false;
+        };
+        if !self.is_at(rec, origin) {
+            return false;
+        }
+        let mut given = path.split('/');
+        for segment in segments.iter() {
+            match (segment, given.next()) {
+                (_, None) => return false,
+                (None, Some(_)) => {}
+                (Some(literal), Some(s)) if self.text(*literal) == s => {}
+                (Some(_), Some(_)) => return false,
+            }
+        }
+        given.next().is_none()
+    }
+
+    /// Adds connection `id`, or returns the connection it cannot be told apart from.
+    /// Connections must be inserted with consecutive ids from 0.
     pub(crate) fn insert(
         &mut self,
         spec: EndpointSpec,
         id: usize,
         name: &str,
     ) -> Result<(), usize> {
-        let origin = self.origins.entry(spec.origin).or_default();
-        let existing = if spec.pattern.segments.is_none() {
-            origin.exact.get(&spec.pattern.path).copied()
-        } else {
-            origin
-                .wildcards
+        let id = small(id);
+        // The compiler writes the key; one it did not write joins no endpoint a redirect
+        // could match.
+        let key = spec.origin.to_ascii_lowercase();
+        let origin = Origin::parse(&key).unwrap_or(Origin {
+            https: false,
+            port: 0,
+            host: &key,
+        });
+        let existing = match &spec.pattern.segments {
+            None => self.find_exact(origin, &spec.pattern.path),
+            Some(_) => self
+                .wildcards_at(origin)
                 .iter()
                 .copied()
-                .find(|&e| self.endpoints[e].pattern == spec.pattern)
+                .find(|&e| {
+                    self.endpoint(e).is_some_and(|rec| {
+                        self.is_at(rec, origin) && self.text(rec.path) == spec.pattern.path
+                    })
+                })
+                .unwrap_or(NONE),
         };
-        let endpoint = match existing {
-            Some(e) => e,
-            None => {
-                let e = self.endpoints.len();
-                if spec.pattern.segments.is_none() {
-                    origin.exact.insert(spec.pattern.path.clone(), e);
-                } else {
-                    origin.wildcards.push(e);
-                }
-                self.endpoints.push(Endpoint {
-                    pattern: spec.pattern,
-                    by_client_id: HashMap::new(),
-                    without: None,
-                });
-                e
+        let endpoint = if existing != NONE {
+            existing
+        } else {
+            let e = small(self.endpoints.len());
+            let host = self.push(origin.host);
+            let path = self.push(&spec.pattern.path);
+            let segments = spec.pattern.segments.as_ref().map(|segments| {
+                segments
+                    .iter()
+                    .map(|s| s.as_deref().map(|s| self.push(s)))
+                    .collect::<Box<[_]>>()
+            });
+            let mut next = NONE;
+            if segments.is_some() {
+                self.wildcards
+                    .entry(origin_key(origin))
+                    .or_default()
+                    .push(e);
+            } else {
+                let slot = self
+                    .exact
+                    .entry(exact_key(origin, &spec.pattern.path))
+                    .or_insert(NONE);
+                next = std::mem::replace(slot, e);
             }
+            self.endpoints.push(EndpointRec {
+                https: origin.https,
+                port: origin.port,
+                host,
+                path,
+                segments,
+                without: NONE,
+                count: 0,
+                some: NONE,
+                next,
+            });
+            e
         };
-        let entry = &mut self.endpoints[endpoint];
-        match spec.client_id {
+
+        let client_id = match &spec.client_id {
             Some(client_id) => {
-                if let Some(&other) = entry.by_client_id.get(&client_id) {
-                    return Err(other);
+                if let Some(other) = self.find_client_id(endpoint, client_id) {
+                    return Err(other as usize);
                 }
-                entry.by_client_id.insert(client_id, id);
+                Some(self.push(client_id))
             }
             None => {
-                if let Some(other) = entry.without {
-                    return Err(other);
+                if let Some(other) = self.endpoint(endpoint).map(|rec| rec.without)
+                    && other != NONE
+                {
+                    return Err(other as usize);
                 }
-                entry.without = Some(id);
+                None
             }
+        };
+        let next_by_client_id = match &spec.client_id {
+            Some(client_id) => self
+                .by_client_id
+                .insert(client_id_key(endpoint, client_id), id)
+                .unwrap_or(NONE),
+            None => NONE,
+        };
+        let next_by_name = self.by_name.insert(name_key(name), id).unwrap_or(NONE);
+        let name = self.push(name);
+        if let Some(rec) = self.endpoints.get_mut(endpoint as usize) {
+            if client_id.is_none() {
+                rec.without = id;
+            }
+            rec.count += 1;
+            rec.some = id;
         }
-        self.by_name.insert(name.to_owned(), id);
-        self.endpoint_of.push(endpoint);
+        self.connections.push(ConnectionRec {
+            endpoint,
+            client_id,
+            name,
+            next_by_client_id,
+            next_by_name,
+        });
         Ok(())
     }
 
-    /// Orders wildcard endpoints, most specific first. Called once, after the last insert.
-    pub(crate) fn finish(&mut self) {
-        let endpoints = &self.endpoints;
-        for origin in self.origins.values_mut() {
-            origin
-                .wildcards
-                .sort_by(|&a, &b| endpoints[b].pattern.specificity(&endpoints[a].pattern));
+    fn find_client_id(&self, endpoint: u32, client_id: &str) -> Option<u32> {
+        let mut c = self
+            .by_client_id
+            .get(&client_id_key(endpoint, client_id))
+            .copied()
+            .unwrap_or(NONE);
+        while let Some(rec) = self.connection(c) {
+            if rec.endpoint == endpoint
+                && rec
+                    .client_id
+                    .is_some_and(|span| self.text(span) == client_id)
+            {
+                return Some(c);
+            }
+            c = rec.next_by_client_id;
         }
+        None
+    }
+
+    fn find_name(&self, name: &str) -> Option<u32> {
+        let mut c = self.by_name.get(&name_key(name)).copied().unwrap_or(NONE);
+        while let Some(rec) = self.connection(c) {
+            if self.text(rec.name) == name {
+                return Some(c);
+            }
+            c = rec.next_by_name;
+        }
+        None
+    }
+
+    /// Orders wildcard endpoints, most specific first, and gives back what growing left
+    /// unused. Called once, after the last insert.
+    pub(crate) fn finish(&mut self) {
+        let specificity = |index: &Index, e: u32| -> Vec<bool> {
+            index
+                .endpoint(e)
+                .and_then(|rec| rec.segments.as_ref())
+                .map(|s| s.iter().map(Option::is_some).collect())
+                .unwrap_or_default()
+        };
+        let mut wildcards = std::mem::take(&mut self.wildcards);
+        for list in wildcards.values_mut() {
+            // More literal segments first; then the one whose first differing segment is
+            // literal.
+            list.sort_by(|&a, &b| {
+                let (a, b) = (specificity(self, a), specificity(self, b));
+                let count = |v: &[bool]| v.iter().filter(|l| **l).count();
+                count(&b).cmp(&count(&a)).then_with(|| b.cmp(&a))
+            });
+            list.shrink_to_fit();
+        }
+        self.wildcards = wildcards;
+        self.text.shrink_to_fit();
+        self.endpoints.shrink_to_fit();
+        self.connections.shrink_to_fit();
+        self.exact.shrink_to_fit();
+        self.by_client_id.shrink_to_fit();
+        self.by_name.shrink_to_fit();
     }
 
     /// The connection a redirect to `location` selects. `named` is the connection the inner
     /// service named with `UpstreamConnection`, if any.
     pub(crate) fn select(&self, location: &str, named: Option<&str>) -> Selection {
-        let Some(endpoint) = rewrite::endpoint(location) else {
-            return Selection::NotConfigured;
-        };
-        let Some(origin) = self.origins.get(endpoint.origin.as_str()) else {
-            return Selection::NotConfigured;
-        };
-        let path = endpoint.path.as_ref();
-        // Candidate endpoints, most specific first: the exact path, then wildcards in order.
-        let candidates = || {
-            origin
-                .exact
-                .get(path)
-                .copied()
-                .into_iter()
-                .chain(
-                    origin
-                        .wildcards
-                        .iter()
-                        .copied()
-                        .filter(|&e| self.endpoints[e].pattern.matches(path)),
-                )
-                .map(|e| (e, &self.endpoints[e]))
-        };
-        if candidates().next().is_none() {
-            return Selection::NotConfigured;
+        match self.candidates(location, rewrite::base(location)) {
+            Some(candidates) => self.choose(&candidates, &rewrite::Scan::new(location), named),
+            None => Selection::NotConfigured,
         }
+    }
 
+    /// The configured endpoints a redirect to `location` (whose base, as [`rewrite::split`]
+    /// cuts it, is `base`) may go to; `None` if there are none (the redirect is not ours).
+    /// Reads the base only: the query is read later, and only for a configured endpoint.
+    pub(crate) fn candidates<'a>(
+        &'a self,
+        location: &'a str,
+        base: &'a str,
+    ) -> Option<Candidates<'a>> {
+        let endpoint = rewrite::endpoint_in(location, base)?;
+        let origin = Origin::of(&endpoint);
+        let exact = self.find_exact(origin, &endpoint.path);
+        let wildcards = self.wildcards_at(origin);
+        let candidates = Candidates {
+            index: self,
+            exact,
+            wildcards,
+            endpoint,
+        };
+        let any = candidates.iter().next().is_some();
+        any.then_some(candidates)
+    }
+
+    /// The connection chosen among `candidates`, by `named` or by the query's `client_id`.
+    pub(crate) fn choose(
+        &self,
+        candidates: &Candidates<'_>,
+        scan: &rewrite::Scan<'_>,
+        named: Option<&str>,
+    ) -> Selection {
         if let Some(name) = named {
-            return match self.by_name.get(name) {
-                Some(&id) if candidates().any(|(e, _)| e == self.endpoint_of[id]) => {
-                    Selection::Selected(id)
+            return match self.find_name(name) {
+                Some(id)
+                    if self
+                        .connection(id)
+                        .is_some_and(|c| candidates.iter().any(|e| e == c.endpoint)) =>
+                {
+                    Selection::Selected(id as usize)
                 }
                 _ => Selection::NotCandidate,
             };
         }
 
-        let without = || candidates().find_map(|(_, e)| e.without);
-        let query = rewrite::split(location).query.unwrap_or("");
-        let found = match rewrite::lookup(query, "client_id") {
-            Lookup::Found(client_id) => candidates()
-                .find_map(|(_, e)| e.by_client_id.get(client_id.as_ref()).copied())
+        let recs = || candidates.iter().filter_map(|e| self.endpoint(e));
+        let without = || recs().map(|rec| rec.without).find(|&c| c != NONE);
+        let found = match scan.client_id() {
+            Lookup::Found(client_id) => candidates
+                .iter()
+                .find_map(|e| self.find_client_id(e, &client_id))
                 .or_else(without),
             Lookup::Ambiguous => None,
             Lookup::Missing => without().or_else(|| {
-                let mut all = candidates().flat_map(|(_, e)| {
-                    e.without
-                        .into_iter()
-                        .chain(e.by_client_id.values().copied())
-                });
-                match (all.next(), all.next()) {
-                    (Some(only), None) => Some(only),
-                    _ => None,
+                let mut count = 0u32;
+                let mut only = NONE;
+                for rec in recs() {
+                    count = count.saturating_add(rec.count);
+                    only = rec.some;
                 }
+                (count == 1).then_some(only)
             }),
         };
-        found.map_or(Selection::NoConnection, Selection::Selected)
+        found.map_or(Selection::NoConnection, |c| Selection::Selected(c as usize))
+    }
+}
+
+/// The configured endpoints a redirect may go to, from [`Index::candidates`].
+#[derive(Debug)]
+pub(crate) struct Candidates<'a> {
+    index: &'a Index,
+    /// The endpoint without `*` segments, or [`NONE`].
+    exact: u32,
+    /// Endpoints with `*` segments at the origin, most specific first (not all match).
+    wildcards: &'a [u32],
+    endpoint: rewrite::Endpoint<'a>,
+}
+
+impl Candidates<'_> {
+    /// The endpoints, most specific first: the exact path, then the wildcards that match.
+    fn iter(&self) -> impl Iterator<Item = u32> + '_ {
+        let (origin, path) = (Origin::of(&self.endpoint), self.endpoint.path.as_ref());
+        (self.exact != NONE)
+            .then_some(self.exact)
+            .into_iter()
+            .chain(self.wildcards.iter().copied().filter(move |&e| {
+                self.index
+                    .endpoint(e)
+                    .is_some_and(|rec| self.index.wildcard_matches(rec, origin, path))
+            }))
     }
 }

@@ -136,7 +136,10 @@ pub(crate) fn process<B>(
         return;
     }
     if let Some(value) = rewritten.and_then(|s| HeaderValue::try_from(s).ok()) {
-        response.headers_mut().insert(LOCATION, value);
+        // The one `Location` read above takes the new value in place.
+        if let Some(location) = response.headers_mut().get_mut(LOCATION) {
+            *location = value;
+        }
     }
 }
 

@@ -163,47 +163,78 @@ fn scan_name(bytes: &[u8], start: usize) -> (usize, bool) {
 
 /// Like [`scan_name`], for a query that ends at a `#`: the name also stops there.
 fn scan_query_name(bytes: &[u8], start: usize) -> (usize, bool) {
-    let mut i = start;
+    let tail = bytes.get(start..).unwrap_or_default();
+    let mut words = tail.chunks_exact(8);
+    let mut offset = start;
     let mut encoded = false;
-    while let Some(word) = word_at(bytes, i) {
+    for word in &mut words {
+        let word = load(word);
         let stop = zero_bytes(word ^ splat(b'='))
             | zero_bytes(word ^ splat(b'&'))
             | zero_bytes(word ^ splat(b'#'));
         let escape = zero_bytes(word ^ splat(b'%')) | zero_bytes(word ^ splat(b'+'));
         if stop != 0 {
+            // Flags below the first stop: a flagged byte, true or not, means a true `%` or
+            // `+` at or below it.
             let below = (stop & stop.wrapping_neg()) - 1;
-            return (i + first(stop), encoded || escape & below != 0);
+            return (offset + first(stop), encoded || escape & below != 0);
         }
         encoded |= escape != 0;
-        i += 8;
+        offset += 8;
     }
-    while let Some(&b) = bytes.get(i) {
+    for &b in words.remainder() {
         match b {
             b'=' | b'&' | b'#' => break,
             b'%' | b'+' => encoded = true,
             _ => {}
         }
-        i += 1;
+        offset += 1;
     }
-    (i, encoded)
+    (offset, encoded)
 }
 
-/// The index of the first `&` or `#` at or after `start`, or the end.
+/// The index of the first `&` or `#` at or after `start`, or the end: sixteen bytes at a
+/// time (values are most of a query's bytes).
 fn scan_query_value(bytes: &[u8], start: usize) -> usize {
-    let mut i = start;
-    while let Some(word) = word_at(bytes, i) {
-        let found = zero_bytes(word ^ splat(b'&')) | zero_bytes(word ^ splat(b'#'));
-        if found != 0 {
-            return i + first(found);
+    let found = |word: u64| zero_bytes(word ^ splat(b'&')) | zero_bytes(word ^ splat(b'#'));
+    let tail = bytes.get(start..).unwrap_or_default();
+    let mut pairs = tail.chunks_exact(16);
+    let mut offset = start;
+    for pair in &mut pairs {
+        let (low, high) = pair.split_at(8);
+        let (low, high) = (found(load(low)), found(load(high)));
+        if low | high != 0 {
+            return offset
+                + if low != 0 {
+                    first(low)
+                } else {
+                    8 + first(high)
+                };
         }
-        i += 8;
+        offset += 16;
     }
-    bytes
-        .get(i..)
-        .unwrap_or_default()
+    let rest = pairs.remainder();
+    let mut words = rest.chunks_exact(8);
+    for word in &mut words {
+        let flags = found(load(word));
+        if flags != 0 {
+            return offset + first(flags);
+        }
+        offset += 8;
+    }
+    words
+        .remainder()
         .iter()
         .position(|&b| b == b'&' || b == b'#')
-        .map_or(bytes.len(), |n| i + n)
+        .map_or(bytes.len(), |n| offset + n)
+}
+
+/// Whether `bytes` has a `%` or a `+` (so must be decoded), eight bytes at a time.
+fn has_escape(bytes: &[u8]) -> bool {
+    let escape = |word: u64| zero_bytes(word ^ splat(b'%')) | zero_bytes(word ^ splat(b'+'));
+    let mut words = bytes.chunks_exact(8);
+    (&mut words).any(|word| escape(load(word)) != 0)
+        || words.remainder().iter().any(|&b| b == b'%' || b == b'+')
 }
 
 /// The index of the first `&` at or after `start`, or the end.
@@ -326,9 +357,12 @@ pub(crate) struct Scan<'a> {
     /// How many pairs the query has; all are in `recs` when `recorded`.
     count: usize,
     recorded: bool,
-    /// Where the `client_id` pair is in the query; `(usize::MAX, _)` for more than one.
-    client_id_at: Option<(usize, usize)>,
+    /// Where the `client_id` pair is in the query (start, end of name, end);
+    /// `(usize::MAX, ..)` for more than one.
+    client_id_at: Option<(usize, usize, usize)>,
     client_id: PairLookup<'a>,
+    /// The raw value of the `client_id` pair, when there is one.
+    client_id_value: &'a str,
 }
 
 impl<'a> Scan<'a> {
@@ -347,6 +381,7 @@ impl<'a> Scan<'a> {
             recorded: true,
             client_id_at: None,
             client_id: PairLookup::Missing,
+            client_id_value: "",
         };
         match bytes.get(base_end) {
             None => return scan,
@@ -420,8 +455,8 @@ impl<'a> Scan<'a> {
         };
         if is_client_id {
             self.client_id_at = match self.client_id_at {
-                None => Some((start, end)),
-                Some(_) => Some((usize::MAX, usize::MAX)),
+                None => Some((start, name_end, end)),
+                Some(_) => Some((usize::MAX, 0, 0)),
             };
         }
     }
@@ -429,16 +464,22 @@ impl<'a> Scan<'a> {
     fn resolve_client_id(&mut self, query: &'a str) {
         self.client_id = match self.client_id_at {
             None => PairLookup::Missing,
-            Some((usize::MAX, _)) => PairLookup::Ambiguous,
-            Some((start, end)) => query
-                .get(start..end)
-                .map_or(PairLookup::Missing, PairLookup::Found),
+            Some((usize::MAX, ..)) => PairLookup::Ambiguous,
+            Some((start, name_end, end)) => {
+                self.client_id_value = query.get(name_end + 1..end).unwrap_or_default();
+                query
+                    .get(start..end)
+                    .map_or(PairLookup::Missing, PairLookup::Found)
+            }
         };
     }
 
     /// The query's `client_id`, decoded.
     pub(crate) fn client_id(&self) -> Lookup<'a> {
         match self.client_id {
+            PairLookup::Found(_) if !has_escape(self.client_id_value.as_bytes()) => {
+                Lookup::Found(Cow::Borrowed(self.client_id_value))
+            }
             PairLookup::Found(pair) => Lookup::Found(decoded_value(pair)),
             PairLookup::Ambiguous => Lookup::Ambiguous,
             PairLookup::Missing => Lookup::Missing,
@@ -449,35 +490,82 @@ impl<'a> Scan<'a> {
     fn pairs(&self) -> ScanPairs<'_, 'a> {
         let query = self.parts.query.unwrap_or("");
         match self.recs.get(..self.count) {
-            Some(recs) if self.recorded => ScanPairs::Recorded(recs.iter(), query),
+            Some(recs) if self.recorded => ScanPairs::Recorded(recs.iter()),
             _ => ScanPairs::Read(RawPairs::new(query)),
         }
     }
 }
 
+/// Where a pair of a [`Scan`]'s query is: offsets into the query.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct PairAt {
+    start: usize,
+    name_end: usize,
+    end: usize,
+    /// Whether the raw name has a `%` or `+`.
+    encoded: bool,
+}
+
 /// The pairs of a [`Scan`]'s query.
 enum ScanPairs<'s, 'a> {
-    Recorded(std::slice::Iter<'s, Rec>, &'a str),
+    Recorded(std::slice::Iter<'s, Rec>),
     Read(RawPairs<'a>),
 }
 
-impl<'a> Iterator for ScanPairs<'_, 'a> {
-    type Item = RawPair<'a>;
+impl Iterator for ScanPairs<'_, '_> {
+    type Item = PairAt;
 
-    fn next(&mut self) -> Option<RawPair<'a>> {
+    fn next(&mut self) -> Option<PairAt> {
         match self {
-            ScanPairs::Read(pairs) => pairs.next(),
-            ScanPairs::Recorded(recs, query) => {
-                let rec = recs.next()?;
-                let (start, name_end, end) =
-                    (rec.start as usize, rec.name_end as usize, rec.end as usize);
-                Some(RawPair {
-                    start,
-                    pair: query.get(start..end).unwrap_or(""),
-                    name: query.get(start..name_end).unwrap_or(""),
-                    encoded: rec.encoded,
-                })
+            ScanPairs::Read(pairs) => pairs.next().map(|raw| PairAt {
+                start: raw.start,
+                name_end: raw.start + raw.name.len(),
+                end: raw.start + raw.pair.len(),
+                encoded: raw.encoded,
+            }),
+            ScanPairs::Recorded(recs) => recs.next().map(|rec| PairAt {
+                start: rec.start as usize,
+                name_end: rec.name_end as usize,
+                end: rec.end as usize,
+                encoded: rec.encoded,
+            }),
+        }
+    }
+}
+
+/// The name lengths some edit (or `request`, `request_uri`) has: a plain name of another
+/// length is passed over without being looked at.
+struct NameLengths {
+    /// Bit `n` for length `n` < 64.
+    short: u64,
+    /// Whether some name is 64 bytes or longer.
+    long: bool,
+}
+
+impl NameLengths {
+    fn new(edits: &[Edit<'_>]) -> Self {
+        let mut lengths = NameLengths {
+            short: 0,
+            long: false,
+        };
+        for len in edits
+            .iter()
+            .map(|e| e.name.len())
+            .chain(["request".len(), "request_uri".len()])
+        {
+            match 1u64.checked_shl(len as u32).filter(|_| len < 64) {
+                Some(bit) => lengths.short |= bit,
+                None => lengths.long = true,
             }
+        }
+        lengths
+    }
+
+    fn may_be(&self, len: usize) -> bool {
+        if len < 64 {
+            self.short & (1 << len) != 0
+        } else {
+            self.long
         }
     }
 }
@@ -814,11 +902,22 @@ pub(crate) fn rewrite_scanned(
         at: [(0, 0, 0); MAX_MATCHES],
         len: 0,
     };
-    for raw in scan.pairs() {
-        let Some(name) = raw.decoded_name() else {
+    let lengths = NameLengths::new(edits);
+    for pair in scan.pairs() {
+        // Most pairs are none of ours, and their name's length says so.
+        if !pair.encoded && !lengths.may_be(pair.name_end - pair.start) {
             continue;
+        }
+        let raw = query.get(pair.start..pair.name_end).unwrap_or("");
+        let name = if pair.encoded {
+            match decoded_name(raw) {
+                Some(name) => name,
+                None => continue,
+            }
+        } else {
+            Cow::Borrowed(raw)
         };
-        let (start, pair, raw) = (raw.start, raw.pair, raw.name);
+        let (start, pair_len) = (pair.start, pair.end - pair.start);
         if name == "request" || name == "request_uri" {
             for edit in edits.iter_mut() {
                 edit.outcome = match edit.op {
@@ -833,8 +932,8 @@ pub(crate) fn rewrite_scanned(
                 edit.first_name_len = raw.len();
             }
             edit.occurrences = edit.occurrences.saturating_add(1);
-            edit.matched_len += pair.len();
-            matches.push(start, start + pair.len(), i);
+            edit.matched_len += pair_len;
+            matches.push(start, start + pair_len, i);
         }
     }
 
@@ -1416,8 +1515,10 @@ fn fast_endpoint(location: &str) -> Fast<'_> {
 fn plain_host(host: &str) -> bool {
     let bytes = host.as_bytes();
     let (mut start, mut labels, mut canonical) = (0, 0, true);
-    let last = loop {
-        let end = find_byte(&bytes[start..], b'.').map_or(bytes.len(), |i| start + i);
+    for end in 0..=bytes.len() {
+        if end < bytes.len() && bytes[end] != b'.' {
+            continue;
+        }
         let label = &bytes[start..end];
         // No empty label (nor a trailing dot), no IDNA label.
         if label.is_empty() || label.len() >= 4 && label[..4].eq_ignore_ascii_case(b"xn--") {
@@ -1425,7 +1526,8 @@ fn plain_host(host: &str) -> bool {
         }
         labels += 1;
         // Numeric hosts are IPv4 to a browser; only the canonical form is read here.
-        canonical &= label.len() <= 3
+        canonical = canonical
+            && label.len() <= 3
             && label.iter().all(u8::is_ascii_digit)
             && (label == b"0" || label[0] != b'0')
             && label
@@ -1433,11 +1535,11 @@ fn plain_host(host: &str) -> bool {
                 .fold(0u16, |n, &d| n * 10 + u16::from(d - b'0'))
                 <= 255;
         if end == bytes.len() {
-            break label;
+            return label[0].is_ascii_alphabetic() || canonical && labels == 4;
         }
         start = end + 1;
-    };
-    last[0].is_ascii_alphabetic() || canonical && labels == 4
+    }
+    false
 }
 
 /// Path bytes `url` copies as they are.
@@ -1476,21 +1578,22 @@ const PATH_BYTES: [bool; 256] = {
 /// A path `url` would copy as it is: no backslash, no dot segment, nothing to percent-encode.
 fn plain_path(path: &str) -> bool {
     let bytes = path.as_bytes();
-    if !bytes.iter().all(|&b| PATH_BYTES[usize::from(b)]) {
-        return false;
-    }
-    // Only a segment that starts with `.` or `%` can be a dot segment.
-    let mut start = 0;
-    loop {
-        let end = find_byte(&bytes[start..], b'/').map_or(bytes.len(), |i| start + i);
-        if matches!(bytes.get(start), Some(b'.' | b'%')) && is_dot_segment(&path[start..end]) {
+    // One pass; only a segment that starts with `.` or `%` can be a dot segment.
+    let mut segment_start = true;
+    for (i, &b) in bytes.iter().enumerate() {
+        if !PATH_BYTES[usize::from(b)] {
             return false;
         }
-        if end == bytes.len() {
-            return true;
+        if segment_start && (b == b'.' || b == b'%') {
+            let rest = &bytes[i..];
+            let end = find_byte(rest, b'/').map_or(rest.len(), |n| n);
+            if path.get(i..i + end).is_some_and(is_dot_segment) {
+                return false;
+            }
         }
-        start = end + 1;
+        segment_start = b == b'/';
     }
+    true
 }
 
 /// Whether a path segment is `.` or `..`, literally or percent-encoded (`%2e`).
@@ -1591,7 +1694,10 @@ mod tests {
             let query = split(input).query.unwrap_or("");
             let scanned: Vec<_> = scan
                 .pairs()
-                .map(|p| (p.start, p.pair, p.name, p.encoded))
+                .map(|p| {
+                    let (pair, name) = (&query[p.start..p.end], &query[p.start..p.name_end]);
+                    (p.start, pair, name, p.encoded)
+                })
                 .collect();
             let read: Vec<_> = RawPairs::new(query)
                 .map(|p| (p.start, p.pair, p.name, p.encoded))

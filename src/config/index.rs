@@ -144,6 +144,23 @@ fn to_lowercase(word: u64) -> u64 {
     word | upper >> 2
 }
 
+/// Whether `lower` (lowercase) is `s` made lowercase, eight bytes at a time.
+fn is_lowercase_of(lower: &str, s: &str) -> bool {
+    let (lower, s) = (lower.as_bytes(), s.as_bytes());
+    if lower.len() != s.len() {
+        return false;
+    }
+    let word = |w: &[u8]| {
+        let mut bytes = [0u8; 8];
+        bytes[..w.len()].copy_from_slice(w);
+        u64::from_le_bytes(bytes)
+    };
+    lower
+        .chunks(8)
+        .zip(s.chunks(8))
+        .all(|(l, w)| word(l) == to_lowercase(word(w)))
+}
+
 /// Hands a key that is already a [`KeyHash`] to the table as it is.
 #[derive(Default)]
 struct PassThrough(u64);
@@ -291,7 +308,7 @@ impl Index {
     fn is_at(&self, rec: &EndpointRec, origin: Origin<'_>) -> bool {
         rec.https == origin.https
             && rec.port == origin.port
-            && self.text(rec.host).eq_ignore_ascii_case(origin.host)
+            && is_lowercase_of(self.text(rec.host), origin.host)
     }
 
     /// The endpoint without `*` segments at `origin` and `path`, or [`NONE`].

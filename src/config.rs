@@ -133,7 +133,10 @@ impl Protocol {
 /// [`ConfigHandle::store`](crate::ConfigHandle::store). Cloning is cheap.
 #[derive(Clone)]
 pub struct Config {
-    json: Arc<Node>,
+    /// The canonical JSON form ([`compile::canonical`]), as compact text: a few hundred bytes
+    /// per connection where the tree took several times that. Only the rare operations
+    /// (printing, comparing, patching) read it; they parse it again where they need the tree.
+    json: Arc<str>,
     pub(crate) compiled: Arc<Compiled>,
 }
 
@@ -142,12 +145,7 @@ impl fmt::Debug for Config {
         f.debug_struct("Config")
             .field(
                 "connections",
-                &self
-                    .compiled
-                    .connections
-                    .iter()
-                    .map(|c| c.name.as_str())
-                    .collect::<Vec<_>>(),
+                &self.compiled.connection_names().collect::<Vec<_>>(),
             )
             .field("limits", &self.compiled.limits)
             .finish()
@@ -155,7 +153,9 @@ impl fmt::Debug for Config {
 }
 
 impl PartialEq for Config {
-    /// Two configurations are equal when their JSON forms are.
+    /// Two configurations are equal when their JSON forms are. Both are canonical (each
+    /// object's keys in one order, connections and params in theirs, no key twice), and
+    /// serde_json writes equal trees as equal text, so comparing the text compares the trees.
     fn eq(&self, other: &Self) -> bool {
         self.json == other.json
     }
@@ -165,15 +165,8 @@ impl Default for Config {
     /// A configuration with no connections: the layer changes nothing.
     fn default() -> Self {
         Config {
-            json: Arc::new(Node::Object(Vec::new())),
-            compiled: Arc::new(Compiled {
-                limits: compile::Limits {
-                    max_value_len: compile::DEFAULT_MAX_VALUE_LEN,
-                    max_location_len: compile::DEFAULT_MAX_LOCATION_LEN,
-                },
-                connections: Vec::new(),
-                index: Default::default(),
-            }),
+            json: Arc::from("{}"),
+            compiled: Arc::new(Compiled::default()),
         }
     }
 }
@@ -192,8 +185,10 @@ impl Config {
 
     fn from_node(node: Node) -> Result<Config, ConfigError> {
         let compiled = compile::compile(&node)?;
+        let json = serde_json::to_string(&compile::canonical(node))
+            .map_err(|e| ConfigError::new("", format!("cannot be written as JSON: {e}")))?;
         Ok(Config {
-            json: Arc::new(compile::canonical(node)),
+            json: Arc::from(json),
             compiled: Arc::new(compiled),
         })
     }
@@ -201,7 +196,15 @@ impl Config {
     /// The JSON form of this configuration (pretty-printed); [`Config::from_json`] reads it
     /// back to an equal `Config`.
     pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(&*self.json).unwrap_or_default()
+        self.tree()
+            .and_then(|node| serde_json::to_string_pretty(&node).ok())
+            .unwrap_or_default()
+    }
+
+    /// The JSON form as a tree, parsed again from the text (which this crate wrote, so it
+    /// parses).
+    fn tree(&self) -> Option<Node> {
+        json::parse(&self.json).ok()
     }
 
     /// Applies an RFC 7396 JSON merge patch to the JSON form and validates the result like any
@@ -232,7 +235,8 @@ impl Config {
         if !repeated.is_empty() {
             return Err(ConfigError::from_problems(repeated));
         }
-        Config::from_node((*self.json).clone().merge_patch(&patch))
+        let tree = json::parse(&self.json)?;
+        Config::from_node(tree.merge_patch(&patch))
     }
 
     /// A builder mirroring the JSON form.
@@ -294,7 +298,7 @@ impl Config {
 
     /// The names of the configured connections, in configuration order.
     pub fn connection_names(&self) -> impl Iterator<Item = &str> {
-        self.compiled.connections.iter().map(|c| c.name.as_str())
+        self.compiled.connection_names()
     }
 }
 
@@ -310,7 +314,10 @@ impl<'de> Deserialize<'de> for Config {
 impl serde::Serialize for Config {
     /// Writes the JSON form (what [`Config::to_json`] prints).
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.json.serialize(serializer)
+        match self.tree() {
+            Some(node) => node.serialize(serializer),
+            None => Err(serde::ser::Error::custom("the JSON form does not parse")),
+        }
     }
 }
 
@@ -553,5 +560,92 @@ impl Param {
             entries.push(("max_len".to_owned(), number(max_len)));
         }
         Node::Object(entries)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOGLE: &str = r#"{"limits": {"max_location_len": 4096},
+        "connections": {"google": {
+            "upstream_params": {
+                "prompt": {"mode": "merge", "value": "select_account"},
+                "hd": {"source": "broker", "alias": "org_domain"}},
+            "authorization_url": "https://accounts.google.com/o/oauth2/v2/auth"}}}"#;
+
+    #[test]
+    fn the_json_form_is_kept_canonical_and_compact() {
+        let config = Config::from_json(GOOGLE).unwrap();
+        let canonical = r#"{"connections":{"google":{"authorization_url":"https://accounts.google.com/o/oauth2/v2/auth","upstream_params":{"prompt":{"value":"select_account","mode":"merge"},"hd":{"alias":"org_domain","source":"broker"}}}},"limits":{"max_location_len":4096}}"#;
+        assert_eq!(&*config.json, canonical);
+        assert_eq!(serde_json::to_string(&config).unwrap(), canonical);
+        assert_eq!(
+            config.to_json(),
+            serde_json::to_string_pretty(&json::parse(canonical).unwrap()).unwrap()
+        );
+        assert!(
+            config
+                .to_json()
+                .starts_with("{\n  \"connections\": {\n    \"google\": {")
+        );
+    }
+
+    #[test]
+    fn equality_is_that_of_the_json_form() {
+        let config = Config::from_json(GOOGLE).unwrap();
+        // Keys of an object in another order: the same configuration.
+        let reordered = Config::from_json(
+            r#"{"connections": {"google": {
+                "authorization_url": "https://accounts.google.com/o/oauth2/v2/auth",
+                "upstream_params": {
+                    "prompt": {"value": "select_account", "mode": "merge"},
+                    "hd": {"alias": "org_domain", "source": "broker"}}}},
+                "limits": {"max_location_len": 4096}}"#,
+        )
+        .unwrap();
+        assert_eq!(config, reordered);
+        assert_eq!(config, Config::from_json(&config.to_json()).unwrap());
+        // Params in another order: applied in another order, so not the same.
+        let swapped = Config::from_json(
+            r#"{"connections": {"google": {
+                "authorization_url": "https://accounts.google.com/o/oauth2/v2/auth",
+                "upstream_params": {
+                    "hd": {"alias": "org_domain", "source": "broker"},
+                    "prompt": {"value": "select_account", "mode": "merge"}}}},
+                "limits": {"max_location_len": 4096}}"#,
+        )
+        .unwrap();
+        assert_ne!(config, swapped);
+        // A default written out is not the same JSON form as a default left out.
+        let explicit = config
+            .merge_patch(r#"{"limits": {"max_value_len": 2048}}"#)
+            .unwrap();
+        assert_ne!(config, explicit);
+    }
+
+    #[test]
+    fn patches_and_the_default_read_the_text() {
+        let config = Config::from_json(GOOGLE).unwrap();
+        let patched = config
+            .merge_patch(r#"{"connections": {"google": {"upstream_params": {"hd": null}}}}"#)
+            .unwrap();
+        assert_eq!(
+            patched.compiled.connection(0).map(|c| c.params.len()),
+            Some(1)
+        );
+        assert_eq!(
+            config.compiled.connection(0).map(|c| c.params.len()),
+            Some(2)
+        );
+        let empty = Config::default();
+        assert_eq!(empty.to_json(), "{}");
+        assert_eq!(serde_json::to_string(&empty).unwrap(), "{}");
+        assert_eq!(empty.connection_names().count(), 0);
+        assert_eq!(empty, Config::from_json("{}").unwrap());
+        assert_eq!(
+            empty.merge_patch(r#"{"connections": {}}"#).unwrap(),
+            Config::from_json(r#"{"connections": {}}"#).unwrap()
+        );
     }
 }

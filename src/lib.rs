@@ -161,9 +161,7 @@ pub mod __private {
     /// The name of the connection a redirect to `location` selects, if any.
     pub fn select<'c>(config: &'c crate::Config, location: &str) -> Option<&'c str> {
         match config.compiled.index.select(location, None) {
-            crate::config::Selection::Selected(id) => {
-                config.compiled.connections.get(id).map(|c| c.name.as_str())
-            }
+            crate::config::Selection::Selected(id) => config.compiled.connection_name(id),
             _ => None,
         }
     }

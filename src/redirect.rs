@@ -66,7 +66,7 @@ pub(crate) fn process<B>(
             .choose(&candidates, &scan, named.map(UpstreamConnection::name))
         {
             Selection::NotConfigured => return,
-            Selection::Selected(id) => match compiled.connections.get(id) {
+            Selection::Selected(id) => match compiled.connection(id) {
                 Some(connection) => connection,
                 None => return,
             },
@@ -101,13 +101,13 @@ pub(crate) fn process<B>(
         let params = &connection.params;
         let mut resolved = params.iter().map(|param| {
             let op = resolve(
-                &param.kind,
+                param.kind,
                 response_values,
                 request_values,
                 query,
                 &mut free,
             );
-            Edit::new(&param.name, op)
+            Edit::new(param.name, op)
         });
         let mut inline: [Edit<'_>; INLINE_EDITS];
         let mut heap: Vec<Edit<'_>>;
@@ -148,14 +148,14 @@ pub(crate) fn process<B>(
 /// A percent-encoded value read from the query is decoded into the front of `free` (which
 /// then starts after it) when it fits there, else into a new `String`.
 pub(crate) fn resolve<'a>(
-    kind: &'a ParamKind,
+    kind: ParamKind<'a>,
     response_values: Option<&'a UpstreamValues>,
     request_values: Option<&'a UpstreamValues>,
     query: Option<&'a str>,
     free: &mut &'a mut [u8],
 ) -> Op<'a> {
     let (alias, source, default, pattern, max_len, mode) = match kind {
-        ParamKind::Static { value, mode } => return Op::Set(Cow::Borrowed(value), *mode),
+        ParamKind::Static { value, mode } => return Op::Set(Cow::Borrowed(value), mode),
         ParamKind::Remove => return Op::Remove,
         ParamKind::Alias {
             alias,
@@ -164,14 +164,14 @@ pub(crate) fn resolve<'a>(
             pattern,
             max_len,
             mode,
-        } => (alias, *source, default, pattern, *max_len, *mode),
+        } => (alias, source, default, pattern, max_len, mode),
     };
     let check = |value: &str| -> Result<(), Reason> {
         if value.is_empty() {
             Err(Reason::Missing)
         } else if value.len() > max_len {
             Err(Reason::TooLong)
-        } else if pattern.as_ref().is_some_and(|re| !re.is_match(value)) {
+        } else if pattern.is_some_and(|re| !re.is_match(value)) {
             Err(Reason::Pattern)
         } else {
             Ok(())

@@ -233,7 +233,7 @@ fn scan_query_value(bytes: &[u8], start: usize) -> usize {
 fn has_escape(bytes: &[u8]) -> bool {
     let escape = |word: u64| zero_bytes(word ^ splat(b'%')) | zero_bytes(word ^ splat(b'+'));
     let mut words = bytes.chunks_exact(8);
-    (&mut words).any(|word| escape(load(word)) != 0)
+    words.any(|word| escape(load(word)) != 0)
         || words.remainder().iter().any(|&b| b == b'%' || b == b'+')
 }
 

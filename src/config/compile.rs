@@ -2,7 +2,9 @@
 //!
 //! Every problem is collected with its JSON path, so that an operator sees all of them at once.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::num::NonZeroU32;
 
 use regex::{Regex, RegexBuilder};
 
@@ -88,31 +90,245 @@ pub(crate) struct Limits {
     pub(crate) max_location_len: usize,
 }
 
-/// One connection, ready to use.
-#[derive(Debug)]
-pub(crate) struct Connection {
-    pub(crate) name: String,
-    pub(crate) params: Vec<Param>,
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_value_len: DEFAULT_MAX_VALUE_LEN,
+            max_location_len: DEFAULT_MAX_LOCATION_LEN,
+        }
+    }
 }
 
-/// One param, ready to resolve.
-#[derive(Debug)]
-pub(crate) struct Param {
-    pub(crate) name: String,
-    pub(crate) kind: ParamKind,
+/// `len` items from `start`: a string in [`Compiled`]'s text, or a connection's params in
+/// its param list. 32 bits each, so that a param takes a few dozen bytes; loading refuses a
+/// configuration whose text or lists would not fit (more than 4 GiB of names and values).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Span {
+    start: u32,
+    len: u32,
 }
 
-/// What a param sends.
+impl Span {
+    /// The span of `len` items from `start`, if both fit in 32 bits.
+    fn new(start: usize, len: usize) -> Option<Span> {
+        let end = start.checked_add(len)?;
+        u32::try_from(end).ok()?;
+        Some(Span {
+            start: u32::try_from(start).ok()?,
+            len: u32::try_from(len).ok()?,
+        })
+    }
+
+    /// The positions covered, for `get`: out of range, `get` gives `None` (never a panic).
+    fn range(self) -> std::ops::Range<usize> {
+        let start = self.start as usize;
+        start..start.saturating_add(self.len as usize)
+    }
+}
+
+/// A `pattern`'s position in [`Compiled::patterns`], stored plus one so that an
+/// `Option<PatternId>` takes 4 bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct PatternId(NonZeroU32);
+
+impl PatternId {
+    /// The id of the pattern at `index`, if it fits in 32 bits.
+    fn new(index: usize) -> Option<PatternId> {
+        let stored = u32::try_from(index.checked_add(1)?).ok()?;
+        NonZeroU32::new(stored).map(PatternId)
+    }
+
+    /// The position in [`Compiled::patterns`].
+    fn index(self) -> usize {
+        (self.0.get() - 1) as usize
+    }
+}
+
+/// One connection: its name and its params.
 #[derive(Debug)]
-pub(crate) enum ParamKind {
+struct Connection {
+    /// In [`Compiled::text`].
+    name: Span,
+    /// In [`Compiled::params`].
+    params: Span,
+}
+
+/// One param, ready to resolve; its strings live in [`Compiled::text`].
+#[derive(Debug)]
+struct Param {
+    name: Span,
+    kind: Kind,
+}
+
+/// What a param sends, as stored ([`ParamKind`] is what it reads as).
+#[derive(Debug)]
+enum Kind {
     Static {
-        value: String,
+        value: Span,
         mode: Mode,
     },
     Alias {
-        alias: String,
+        alias: Span,
         source: Source,
-        default: Option<String>,
+        default: Option<Span>,
+        pattern: Option<PatternId>,
+        /// Validated to fit in 32 bits.
+        max_len: u32,
+        mode: Mode,
+    },
+    Remove,
+}
+
+/// What a param sends, with its strings and pattern.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum ParamKind<'a> {
+    /// A static `value`.
+    Static { value: &'a str, mode: Mode },
+    /// An `alias`, with its options.
+    Alias {
+        alias: &'a str,
+        source: Source,
+        default: Option<&'a str>,
+        pattern: Option<&'a Regex>,
+        max_len: usize,
+        mode: Mode,
+    },
+    /// `"remove": true`.
+    Remove,
+}
+
+/// One param of a connection, as [`Params::iter`] gives it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ParamView<'a> {
+    /// The target name.
+    pub(crate) name: &'a str,
+    /// What it sends.
+    pub(crate) kind: ParamKind<'a>,
+}
+
+/// The params of one connection, in configuration order.
+#[derive(Clone, Copy)]
+pub(crate) struct Params<'a> {
+    compiled: &'a Compiled,
+    params: &'a [Param],
+}
+
+impl<'a> Params<'a> {
+    /// How many params there are.
+    pub(crate) fn len(&self) -> usize {
+        self.params.len()
+    }
+
+    /// Each param, in configuration order.
+    pub(crate) fn iter(self) -> impl ExactSizeIterator<Item = ParamView<'a>> {
+        let compiled = self.compiled;
+        self.params.iter().map(move |param| compiled.param(param))
+    }
+}
+
+impl fmt::Debug for Params<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+/// One connection, as [`Compiled::connection`] gives it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ConnectionView<'a> {
+    /// The connection's name (its key in `connections`).
+    pub(crate) name: &'a str,
+    /// Its params, in configuration order.
+    pub(crate) params: Params<'a>,
+}
+
+/// The compiled configuration: limits, connections and the lookup by endpoint.
+///
+/// Compact, because a broker may configure many thousands of connections: every name, value,
+/// alias and default is stored once, in one text, and referred to by position; the params of
+/// all connections are one list, each connection a run of it; only aliases with a `pattern`
+/// have a regular expression.
+#[derive(Debug, Default)]
+pub(crate) struct Compiled {
+    pub(crate) limits: Limits,
+    /// Every distinct string of the connections, once.
+    text: Box<str>,
+    /// In configuration order; a connection's id is its position.
+    connections: Box<[Connection]>,
+    /// The params of every connection, connection after connection.
+    params: Box<[Param]>,
+    /// The compiled `pattern`s.
+    patterns: Box<[Regex]>,
+    pub(crate) index: Index,
+}
+
+impl Compiled {
+    /// Connection `id` (as [`Selection::Selected`](super::Selection::Selected) names it).
+    pub(crate) fn connection(&self, id: usize) -> Option<ConnectionView<'_>> {
+        let connection = self.connections.get(id)?;
+        Some(ConnectionView {
+            name: self.str(connection.name),
+            params: Params {
+                compiled: self,
+                params: self.params.get(connection.params.range()).unwrap_or(&[]),
+            },
+        })
+    }
+
+    /// The name of connection `id`.
+    pub(crate) fn connection_name(&self, id: usize) -> Option<&str> {
+        self.connections.get(id).map(|c| self.str(c.name))
+    }
+
+    /// The names of the connections, in configuration order.
+    pub(crate) fn connection_names(&self) -> impl ExactSizeIterator<Item = &str> {
+        self.connections.iter().map(|c| self.str(c.name))
+    }
+
+    /// The string at `span` (never out of range: spans are made by [`Builder`]).
+    fn str(&self, span: Span) -> &str {
+        self.text.get(span.range()).unwrap_or("")
+    }
+
+    fn param(&self, param: &Param) -> ParamView<'_> {
+        let kind = match param.kind {
+            Kind::Static { value, mode } => ParamKind::Static {
+                value: self.str(value),
+                mode,
+            },
+            Kind::Alias {
+                alias,
+                source,
+                default,
+                pattern,
+                max_len,
+                mode,
+            } => ParamKind::Alias {
+                alias: self.str(alias),
+                source,
+                default: default.map(|d| self.str(d)),
+                pattern: pattern.and_then(|p| self.patterns.get(p.index())),
+                max_len: max_len as usize,
+                mode,
+            },
+            Kind::Remove => ParamKind::Remove,
+        };
+        ParamView {
+            name: self.str(param.name),
+            kind,
+        }
+    }
+}
+
+/// A validated param, before its strings join the compiled text.
+enum Spec<'n> {
+    Static {
+        value: &'n str,
+        mode: Mode,
+    },
+    Alias {
+        alias: &'n str,
+        source: Source,
+        default: Option<&'n str>,
         pattern: Option<Regex>,
         max_len: usize,
         mode: Mode,
@@ -120,12 +336,115 @@ pub(crate) enum ParamKind {
     Remove,
 }
 
-/// The compiled configuration: limits, connections and the lookup by endpoint.
-#[derive(Debug)]
-pub(crate) struct Compiled {
-    pub(crate) limits: Limits,
-    pub(crate) connections: Vec<Connection>,
-    pub(crate) index: Index,
+/// What [`Builder`] says when the configuration does not fit in 32-bit positions.
+const TOO_LARGE: &str = "configuration too large: more than 4 GiB of names and values";
+
+/// Builds the compact form of [`Compiled`], connection by connection.
+struct Builder<'n> {
+    text: String,
+    /// Where each string already in `text` is.
+    interned: HashMap<&'n str, Span>,
+    connections: Vec<Connection>,
+    params: Vec<Param>,
+    patterns: Vec<Regex>,
+}
+
+impl<'n> Builder<'n> {
+    fn new() -> Self {
+        Builder {
+            text: String::new(),
+            interned: HashMap::new(),
+            connections: Vec::new(),
+            params: Vec::new(),
+            patterns: Vec::new(),
+        }
+    }
+
+    /// Where `s` is in the text, added if it is not there yet; `None` past 4 GiB.
+    fn intern(&mut self, s: &'n str) -> Option<Span> {
+        if let Some(&span) = self.interned.get(s) {
+            return Some(span);
+        }
+        let span = Span::new(self.text.len(), s.len())?;
+        self.text.push_str(s);
+        self.interned.insert(s, span);
+        Some(span)
+    }
+
+    /// Adds a connection, whose id is the number of connections added before; `None` past
+    /// 4 GiB (then loading fails).
+    fn push(&mut self, name: &'n str, params: Vec<(&'n str, Spec<'n>)>) -> Option<()> {
+        let first = self.params.len();
+        for (name, spec) in params {
+            let param = self.param(name, spec)?;
+            self.params.push(param);
+        }
+        let params = Span::new(first, self.params.len() - first)?;
+        let name = self.intern(name)?;
+        self.connections.push(Connection { name, params });
+        Some(())
+    }
+
+    fn param(&mut self, name: &'n str, spec: Spec<'n>) -> Option<Param> {
+        let name = self.intern(name)?;
+        let kind = match spec {
+            Spec::Static { value, mode } => Kind::Static {
+                value: self.intern(value)?,
+                mode,
+            },
+            Spec::Alias {
+                alias,
+                source,
+                default,
+                pattern,
+                max_len,
+                mode,
+            } => {
+                let default = match default {
+                    Some(d) => Some(self.intern(d)?),
+                    None => None,
+                };
+                let pattern = match pattern {
+                    Some(re) => {
+                        let at = PatternId::new(self.patterns.len())?;
+                        self.patterns.push(re);
+                        Some(at)
+                    }
+                    None => None,
+                };
+                Kind::Alias {
+                    alias: self.intern(alias)?,
+                    source,
+                    default,
+                    pattern,
+                    max_len: u32::try_from(max_len).ok()?,
+                    mode,
+                }
+            }
+            Spec::Remove => Kind::Remove,
+        };
+        Some(Param { name, kind })
+    }
+
+    /// The name of connection `id`, if added.
+    fn name(&self, id: usize) -> &str {
+        self.connections
+            .get(id)
+            .and_then(|c| self.text.get(c.name.range()))
+            .unwrap_or("")
+    }
+
+    /// The compiled form, each part allocated to its exact size.
+    fn finish(self, limits: Limits, index: Index) -> Compiled {
+        Compiled {
+            limits,
+            text: self.text.into_boxed_str(),
+            connections: self.connections.into_boxed_slice(),
+            params: self.params.into_boxed_slice(),
+            patterns: self.patterns.into_boxed_slice(),
+            index,
+        }
+    }
 }
 
 struct Problems(Vec<(String, String)>);
@@ -341,7 +660,7 @@ fn compile_root(root: &Node, problems: &mut Problems) -> Option<Compiled> {
         ),
     }
 
-    let mut connections = Vec::new();
+    let mut connections = Builder::new();
     let mut index = Index::default();
     if let Some(node) = root.get("connections") {
         if let Some(entries) = object(node, "connections", &[], problems) {
@@ -356,20 +675,20 @@ fn compile_root(root: &Node, problems: &mut Problems) -> Option<Compiled> {
                 else {
                     continue;
                 };
-                let id = connections.len();
+                let id = connections.connections.len();
                 match index.insert(endpoint, id, name) {
-                    Ok(()) => connections.push(Connection {
-                        name: name.clone(),
-                        params,
-                    }),
+                    Ok(()) => {
+                        if connections.push(name, params).is_none() {
+                            problems.add(&path, TOO_LARGE);
+                            return None;
+                        }
+                    }
                     Err(other) => problems.add(
                         &path,
                         format!(
                             "same authorization_url and client_id as connection \"{}\": \
                              the two cannot be told apart",
-                            connections
-                                .get(other)
-                                .map_or("", |c: &Connection| c.name.as_str())
+                            connections.name(other)
                         ),
                     ),
                 }
@@ -377,11 +696,7 @@ fn compile_root(root: &Node, problems: &mut Problems) -> Option<Compiled> {
         }
     }
     index.finish();
-    Some(Compiled {
-        limits,
-        connections,
-        index,
-    })
+    Some(connections.finish(limits, index))
 }
 
 /// A connection's endpoint, before it joins the index.
@@ -392,13 +707,13 @@ pub(crate) struct EndpointSpec {
     pub(crate) client_id: Option<String>,
 }
 
-fn compile_connection(
-    node: &Node,
+fn compile_connection<'n>(
+    node: &'n Node,
     path: &str,
     limits: &Limits,
     query_aliases: &[&str],
     problems: &mut Problems,
-) -> Option<(EndpointSpec, Vec<Param>)> {
+) -> Option<(EndpointSpec, Vec<(&'n str, Spec<'n>)>)> {
     let entries = object(
         node,
         path,
@@ -449,10 +764,7 @@ fn compile_connection(
                 for (name, param) in entries {
                     let at = join(&here, name);
                     match compile_param(name, param, &at, limits, query_aliases, problems) {
-                        Some(kind) => params.push(Param {
-                            name: name.clone(),
-                            kind,
-                        }),
+                        Some(spec) => params.push((name.as_str(), spec)),
                         None => ok = false,
                     }
                 }
@@ -520,14 +832,14 @@ fn parse_endpoint(text: &str, path: &str, problems: &mut Problems) -> Option<(St
     fine.then(|| (origin.as_str().to_owned(), Pattern::new(url.path())))
 }
 
-fn compile_param(
+fn compile_param<'n>(
     name: &str,
-    node: &Node,
+    node: &'n Node,
     path: &str,
     limits: &Limits,
     query_aliases: &[&str],
     problems: &mut Problems,
-) -> Option<ParamKind> {
+) -> Option<Spec<'n>> {
     let before = problems.0.len();
     if name.is_empty() {
         problems.add(path, "a param name must not be empty");
@@ -591,7 +903,7 @@ fn compile_param(
         if !matches!(node, Node::Bool(true)) {
             problems.add(&join(path, "remove"), "must be true");
         }
-        ParamKind::Remove
+        Spec::Remove
     } else if let Some(node) = value {
         let value = string(node, &join(path, "value"), problems).unwrap_or_default();
         if value.len() > limits.max_value_len {
@@ -604,10 +916,7 @@ fn compile_param(
                 ),
             );
         }
-        ParamKind::Static {
-            value: value.to_owned(),
-            mode,
-        }
+        Spec::Static { value, mode }
     } else {
         let alias_path = join(path, "alias");
         let alias = alias
@@ -680,12 +989,12 @@ fn compile_param(
                         problems.add(&here, "does not match its pattern");
                     }
                 }
-                default.map(str::to_owned)
+                default
             }
             None => None,
         };
-        ParamKind::Alias {
-            alias: alias.to_owned(),
+        Spec::Alias {
+            alias,
             source,
             default,
             pattern,
@@ -745,4 +1054,153 @@ pub(crate) fn canonical(root: Node) -> Node {
         ("limits", limits) => Node::Object(sort(limits, &LIMIT_KEYS)),
         (_, other) => other,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn compiled(json: &str) -> Compiled {
+        let node = super::super::json::parse(json).unwrap();
+        compile(&node).unwrap()
+    }
+
+    #[test]
+    fn params_read_back_as_configured() {
+        let compiled = compiled(
+            r#"{"connections": {
+                "a": {"authorization_url": "https://a.example/authorize",
+                      "upstream_params": {
+                        "prompt": {"value": "login", "mode": "merge"},
+                        "hd": {"alias": "org", "source": "broker", "default": "acme.com",
+                               "pattern": "[a-z.]+", "max_len": 20, "mode": "keep"},
+                        "login_hint": {"alias": "login_hint"},
+                        "display": {"remove": true}}},
+                "b": {"authorization_url": "https://b.example/authorize"},
+                "c": {"authorization_url": "https://c.example/authorize",
+                      "upstream_params": {"hint": {"alias": "login_hint",
+                                                   "pattern": "[^@]+@acme\\.com"}}}
+            }}"#,
+        );
+        assert_eq!(
+            compiled.connection_names().collect::<Vec<_>>(),
+            ["a", "b", "c"]
+        );
+        assert_eq!(compiled.connection_name(1), Some("b"));
+        assert_eq!(compiled.connection_name(3), None);
+        assert!(compiled.connection(3).is_none());
+        assert!(compiled.connection(usize::MAX).is_none());
+
+        let a = compiled.connection(0).unwrap();
+        assert_eq!(a.name, "a");
+        assert_eq!(a.params.len(), 4);
+        let params: Vec<_> = a.params.iter().collect();
+        let names: Vec<_> = params.iter().map(|p| p.name).collect();
+        assert_eq!(names, ["prompt", "hd", "login_hint", "display"]);
+        assert!(matches!(
+            params[0].kind,
+            ParamKind::Static {
+                value: "login",
+                mode: Mode::Merge
+            }
+        ));
+        let ParamKind::Alias {
+            alias,
+            source,
+            default,
+            pattern,
+            max_len,
+            mode,
+        } = params[1].kind
+        else {
+            panic!("not an alias: {:?}", params[1]);
+        };
+        assert_eq!(
+            (alias, source, default, max_len, mode),
+            ("org", Source::Broker, Some("acme.com"), 20, Mode::Keep)
+        );
+        let pattern = pattern.unwrap();
+        assert!(pattern.is_match("acme.com") && !pattern.is_match("ACME"));
+        assert!(matches!(
+            params[2].kind,
+            ParamKind::Alias {
+                alias: "login_hint",
+                source: Source::Any,
+                default: None,
+                pattern: None,
+                max_len: DEFAULT_MAX_VALUE_LEN,
+                mode: Mode::Replace,
+            }
+        ));
+        assert!(matches!(params[3].kind, ParamKind::Remove));
+
+        let b = compiled.connection(1).unwrap();
+        assert_eq!(
+            (b.name, b.params.len(), b.params.iter().count()),
+            ("b", 0, 0)
+        );
+
+        // Each alias has its own pattern.
+        let c = compiled.connection(2).unwrap();
+        let Some(ParamKind::Alias {
+            pattern: Some(pattern),
+            ..
+        }) = c.params.iter().next().map(|p| p.kind)
+        else {
+            panic!("no pattern: {c:?}");
+        };
+        assert!(pattern.is_match("j@acme.com") && !pattern.is_match("acme.com"));
+    }
+
+    #[test]
+    fn strings_are_stored_once_and_compactly() {
+        let connection = |i: usize| {
+            format!(
+                r#""tenant-{i}": {{"authorization_url": "https://idp{i}.example/authorize",
+                   "upstream_params": {{
+                     "prompt": {{"value": "select_account", "mode": "merge"}},
+                     "login_hint": {{"alias": "login_hint"}}}}}}"#
+            )
+        };
+        let json = format!(
+            r#"{{"connections": {{{}}}}}"#,
+            (0..3).map(connection).collect::<Vec<_>>().join(",")
+        );
+        let compiled = compiled(&json);
+        // "prompt", "select_account", "login_hint" once; the three names.
+        assert_eq!(
+            compiled.text.len(),
+            "promptselect_accountlogin_hint".len() + 3 * "tenant-0".len()
+        );
+        assert_eq!(compiled.params.len(), 6);
+        assert!(std::mem::size_of::<Param>() <= 40);
+        assert!(std::mem::size_of::<Connection>() <= 16);
+    }
+
+    #[test]
+    fn spans_and_pattern_ids_fit_in_32_bits() {
+        assert_eq!(Span::new(1, 2), Some(Span { start: 1, len: 2 }));
+        assert_eq!(
+            Span::new(u32::MAX as usize, 0).map(Span::range),
+            Some(u32::MAX as usize..u32::MAX as usize)
+        );
+        assert_eq!(Span::new(u32::MAX as usize, 1), None);
+        assert_eq!(Span::new(usize::MAX, 1), None);
+        assert_eq!(PatternId::new(0).map(PatternId::index), Some(0));
+        assert_eq!(
+            PatternId::new(u32::MAX as usize - 1).map(PatternId::index),
+            Some(u32::MAX as usize - 1)
+        );
+        assert_eq!(PatternId::new(u32::MAX as usize), None);
+        assert_eq!(PatternId::new(usize::MAX), None);
+    }
+
+    #[test]
+    fn the_empty_configuration_has_no_connection() {
+        let compiled = Compiled::default();
+        assert_eq!(compiled.connection_names().count(), 0);
+        assert!(compiled.connection(0).is_none());
+        assert_eq!(compiled.limits.max_value_len, DEFAULT_MAX_VALUE_LEN);
+        assert_eq!(compiled.limits.max_location_len, DEFAULT_MAX_LOCATION_LEN);
+    }
 }

@@ -335,15 +335,17 @@ impl<'a> Iterator for RawPairs<'a> {
     }
 }
 
-/// Pairs a [`Scan`] records; the pairs of a longer query are read again where needed.
-const SCANNED_PAIRS: usize = 32;
+/// Pairs a [`Scan`] records (in 512 bytes of stack); the pairs after them are read again
+/// where needed, from where the record stops.
+const SCANNED_PAIRS: usize = 64;
 
-/// One pair as a [`Scan`] records it: offsets into the query.
+/// One pair as a [`Scan`] records it: offsets into the query (pairs that end past 64 KiB
+/// are not recorded).
 #[derive(Clone, Copy, Debug, Default)]
 struct Rec {
-    start: u32,
-    name_end: u32,
-    end: u32,
+    start: u16,
+    name_end: u16,
+    end: u16,
     encoded: bool,
 }
 
@@ -354,9 +356,11 @@ struct Rec {
 pub(crate) struct Scan<'a> {
     pub(crate) parts: Parts<'a>,
     recs: [Rec; SCANNED_PAIRS],
-    /// How many pairs the query has; all are in `recs` when `recorded`.
+    /// How many pairs the query has; the first `recorded` are in `recs`.
     count: usize,
-    recorded: bool,
+    recorded: usize,
+    /// Where the first pair not recorded starts in the query, if there is one.
+    resume: usize,
     /// Where the `client_id` pair is in the query (start, end of name, end);
     /// `(usize::MAX, ..)` for more than one.
     client_id_at: Option<(usize, usize, usize)>,
@@ -378,7 +382,8 @@ impl<'a> Scan<'a> {
             },
             recs: [Rec::default(); SCANNED_PAIRS],
             count: 0,
-            recorded: true,
+            recorded: 0,
+            resume: 0,
             client_id_at: None,
             client_id: PairLookup::Missing,
             client_id_value: "",
@@ -426,22 +431,25 @@ impl<'a> Scan<'a> {
 
     /// Notes the pair at `start..end` of the query `rest` (its name ends at `name_end`).
     fn record(&mut self, rest: &[u8], start: usize, name_end: usize, end: usize, encoded: bool) {
-        let offset = |n: usize| u32::try_from(n).ok();
-        match (
-            self.recs.get_mut(self.count),
-            offset(start),
-            offset(name_end),
-            offset(end),
-        ) {
-            (Some(slot), Some(start), Some(name_end), Some(end)) => {
-                *slot = Rec {
-                    start,
-                    name_end,
-                    end,
-                    encoded,
-                };
+        let offset = |n: usize| u16::try_from(n).ok();
+        if self.recorded == self.count {
+            match (
+                self.recs.get_mut(self.count),
+                offset(start),
+                offset(name_end),
+                offset(end),
+            ) {
+                (Some(slot), Some(start), Some(name_end), Some(end)) => {
+                    *slot = Rec {
+                        start,
+                        name_end,
+                        end,
+                        encoded,
+                    };
+                    self.recorded += 1;
+                }
+                _ => self.resume = start,
             }
-            _ => self.recorded = false,
         }
         self.count += 1;
         let name = rest.get(start..name_end).unwrap_or_default();
@@ -486,12 +494,16 @@ impl<'a> Scan<'a> {
         }
     }
 
-    /// The query's pairs, from the record when it holds them all.
+    /// The query's pairs: those recorded, then the others read again.
     fn pairs(&self) -> ScanPairs<'_, 'a> {
         let query = self.parts.query.unwrap_or("");
-        match self.recs.get(..self.count) {
-            Some(recs) if self.recorded => ScanPairs::Recorded(recs.iter()),
-            _ => ScanPairs::Read(RawPairs::new(query)),
+        let rest = RawPairs {
+            query,
+            pos: (self.recorded < self.count).then_some(self.resume),
+        };
+        ScanPairs {
+            recorded: self.recs.get(..self.recorded).unwrap_or_default().iter(),
+            rest,
         }
     }
 }
@@ -506,30 +518,30 @@ struct PairAt {
     encoded: bool,
 }
 
-/// The pairs of a [`Scan`]'s query.
-enum ScanPairs<'s, 'a> {
-    Recorded(std::slice::Iter<'s, Rec>),
-    Read(RawPairs<'a>),
+/// The pairs of a [`Scan`]'s query: those recorded, then the rest read again.
+struct ScanPairs<'s, 'a> {
+    recorded: std::slice::Iter<'s, Rec>,
+    rest: RawPairs<'a>,
 }
 
 impl Iterator for ScanPairs<'_, '_> {
     type Item = PairAt;
 
     fn next(&mut self) -> Option<PairAt> {
-        match self {
-            ScanPairs::Read(pairs) => pairs.next().map(|raw| PairAt {
-                start: raw.start,
-                name_end: raw.start + raw.name.len(),
-                end: raw.start + raw.pair.len(),
-                encoded: raw.encoded,
-            }),
-            ScanPairs::Recorded(recs) => recs.next().map(|rec| PairAt {
-                start: rec.start as usize,
-                name_end: rec.name_end as usize,
-                end: rec.end as usize,
+        if let Some(rec) = self.recorded.next() {
+            return Some(PairAt {
+                start: usize::from(rec.start),
+                name_end: usize::from(rec.name_end),
+                end: usize::from(rec.end),
                 encoded: rec.encoded,
-            }),
+            });
         }
+        self.rest.next().map(|raw| PairAt {
+            start: raw.start,
+            name_end: raw.start + raw.name.len(),
+            end: raw.start + raw.pair.len(),
+            encoded: raw.encoded,
+        })
     }
 }
 
@@ -1460,20 +1472,42 @@ fn fast_endpoint(location: &str) -> Fast<'_> {
     } else {
         return Fast::Never;
     };
-    // The authority, in one pass: ASCII alphanumerics, `.` and `-`, then `:port`.
+    // The authority: ASCII alphanumerics, `.` and `-`, then `:port`; what kinds of bytes it
+    // has first, without a branch per byte.
     let bytes = rest.as_bytes();
-    let mut colon = None;
-    let mut end = bytes.len();
-    for (i, &b) in bytes.iter().enumerate() {
-        match b {
-            b'/' => {
-                end = i;
-                break;
-            }
-            b':' if colon.is_none() => colon = Some(i),
-            b if b.is_ascii_alphanumeric() || b == b'.' || b == b'-' => {}
-            _ => return Fast::Unsure,
+    let end = find_byte(bytes, b'/').unwrap_or(bytes.len());
+    let kinds = bytes[..end]
+        .iter()
+        .fold(0, |kinds, &b| kinds | AUTHORITY_BYTES[usize::from(b)]);
+    if kinds & AUTHORITY_OTHER != 0 {
+        return Fast::Unsure;
+    }
+    let colon = if kinds & AUTHORITY_COLON != 0 {
+        find_byte(&bytes[..end], b':')
+    } else {
+        None
+    };
+    let host_bytes = &bytes[..colon.unwrap_or(end)];
+    // Its host, label by label: a DNS name `url` leaves as it is (but for case), or a
+    // canonical dotted-quad IPv4 address (numeric hosts are IPv4 to a browser).
+    let (mut start, mut labels, mut canonical) = (0, 0, true);
+    let last = loop {
+        let label_end =
+            find_byte(&host_bytes[start..], b'.').map_or(host_bytes.len(), |i| start + i);
+        let label = &host_bytes[start..label_end];
+        let (fine, octet) = host_label(label);
+        if !fine {
+            return Fast::Unsure;
         }
+        labels += 1;
+        canonical &= octet;
+        if label_end == host_bytes.len() {
+            break label;
+        }
+        start = label_end + 1;
+    };
+    if !(last[0].is_ascii_alphabetic() || canonical && labels == 4) {
+        return Fast::Unsure;
     }
     let (authority, path) = rest.split_at(end);
     let path = if path.is_empty() { "/" } else { path };
@@ -1481,9 +1515,6 @@ fn fast_endpoint(location: &str) -> Fast<'_> {
         Some(i) => (&authority[..i], Some(&authority[i + 1..])),
         None => (authority, None),
     };
-    if host.is_empty() || !plain_host(host) {
-        return Fast::Unsure;
-    }
     let default = if https { 443 } else { 80 };
     let port = match port {
         None | Some("") => default,
@@ -1510,52 +1541,64 @@ fn fast_endpoint(location: &str) -> Fast<'_> {
     })
 }
 
-/// A DNS name `url` leaves as it is (but for case), or a canonical dotted-quad IPv4 address.
-/// (The caller has checked that it is made of ASCII alphanumerics, `.` and `-`.)
-fn plain_host(host: &str) -> bool {
-    let bytes = host.as_bytes();
-    let (mut start, mut labels, mut canonical) = (0, 0, true);
-    for end in 0..=bytes.len() {
-        if end < bytes.len() && bytes[end] != b'.' {
-            continue;
-        }
-        let label = &bytes[start..end];
-        // No empty label (nor a trailing dot), no IDNA label.
-        if label.is_empty() || label.len() >= 4 && label[..4].eq_ignore_ascii_case(b"xn--") {
-            return false;
-        }
-        labels += 1;
-        // Numeric hosts are IPv4 to a browser; only the canonical form is read here.
-        canonical = canonical
-            && label.len() <= 3
-            && label.iter().all(u8::is_ascii_digit)
-            && (label == b"0" || label[0] != b'0')
-            && label
-                .iter()
-                .fold(0u16, |n, &d| n * 10 + u16::from(d - b'0'))
-                <= 255;
-        if end == bytes.len() {
-            return label[0].is_ascii_alphabetic() || canonical && labels == 4;
-        }
-        start = end + 1;
-    }
-    false
-}
+/// Kinds of authority bytes, as bits, for [`fast_endpoint`]: an authority with an
+/// [`AUTHORITY_OTHER`] byte is left to `url`.
+const AUTHORITY_HOST: u8 = 1;
+const AUTHORITY_COLON: u8 = 2;
+const AUTHORITY_OTHER: u8 = 4;
 
-/// Path bytes `url` copies as they are.
-const PATH_BYTES: [bool; 256] = {
-    let mut table = [false; 256];
+const AUTHORITY_BYTES: [u8; 256] = {
+    let mut table = [AUTHORITY_OTHER; 256];
     let mut b = 0;
     while b < 256 {
         let c = b as u8;
-        table[b] = c.is_ascii_alphanumeric()
+        if c == b':' {
+            table[b] = AUTHORITY_COLON;
+        } else if c.is_ascii_alphanumeric() || c == b'.' || c == b'-' {
+            table[b] = AUTHORITY_HOST;
+        }
+        b += 1;
+    }
+    table
+};
+
+/// One label of a host: whether `url` leaves it as it is (not empty, not IDNA's `xn--`),
+/// and whether it is a canonical IPv4 number (`0` to `255`, no leading zero).
+fn host_label(label: &[u8]) -> (bool, bool) {
+    let Some(&first) = label.first() else {
+        return (false, false);
+    };
+    let fine = !(label.len() >= 4 && label[..4].eq_ignore_ascii_case(b"xn--"));
+    let octet = first.is_ascii_digit()
+        && label.len() <= 3
+        && label.iter().all(u8::is_ascii_digit)
+        && (label == b"0" || first != b'0')
+        && label
+            .iter()
+            .fold(0u16, |n, &d| n * 10 + u16::from(d - b'0'))
+            <= 255;
+    (fine, octet)
+}
+
+/// Kinds of path bytes, as bits: `url` copies a path as it is when it has no
+/// [`PATH_OTHER`] byte (and no dot segment, which only [`PATH_DOT_OR_PERCENT`] bytes make).
+const PATH_PLAIN: u8 = 1;
+const PATH_DOT_OR_PERCENT: u8 = 2;
+const PATH_OTHER: u8 = 4;
+
+const PATH_BYTES: [u8; 256] = {
+    let mut table = [PATH_OTHER; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        if c == b'.' || c == b'%' {
+            table[b] = PATH_DOT_OR_PERCENT;
+        } else if c.is_ascii_alphanumeric()
             || matches!(
                 c,
                 b'/' | b'-'
-                    | b'.'
                     | b'_'
                     | b'~'
-                    | b'%'
                     | b'!'
                     | b'$'
                     | b'&'
@@ -1569,7 +1612,10 @@ const PATH_BYTES: [bool; 256] = {
                     | b'='
                     | b':'
                     | b'@'
-            );
+            )
+        {
+            table[b] = PATH_PLAIN;
+        }
         b += 1;
     }
     table
@@ -1578,22 +1624,18 @@ const PATH_BYTES: [bool; 256] = {
 /// A path `url` would copy as it is: no backslash, no dot segment, nothing to percent-encode.
 fn plain_path(path: &str) -> bool {
     let bytes = path.as_bytes();
-    // One pass; only a segment that starts with `.` or `%` can be a dot segment.
-    let mut segment_start = true;
-    for (i, &b) in bytes.iter().enumerate() {
-        if !PATH_BYTES[usize::from(b)] {
-            return false;
-        }
-        if segment_start && (b == b'.' || b == b'%') {
-            let rest = &bytes[i..];
-            let end = find_byte(rest, b'/').map_or(rest.len(), |n| n);
-            if path.get(i..i + end).is_some_and(is_dot_segment) {
-                return false;
-            }
-        }
-        segment_start = b == b'/';
+    // First what kinds of bytes there are, without a branch per byte.
+    let kinds = bytes
+        .iter()
+        .fold(0, |kinds, &b| kinds | PATH_BYTES[usize::from(b)]);
+    if kinds & PATH_OTHER != 0 {
+        return false;
     }
-    true
+    if kinds & PATH_DOT_OR_PERCENT == 0 {
+        return true;
+    }
+    // Only a segment that starts with `.` or `%` can be a dot segment.
+    path.split('/').all(|segment| !is_dot_segment(segment))
 }
 
 /// Whether a path segment is `.` or `..`, literally or percent-encoded (`%2e`).
@@ -1675,6 +1717,11 @@ mod tests {
     #[test]
     fn scan_reads_what_split_pairs_and_lookup_read() {
         let many = format!("https://a/p?{}#f", vec!["k=v"; SCANNED_PAIRS + 3].join("&"));
+        // Offsets past 64 KiB are not recorded: the pairs from there on are read again.
+        let long = format!(
+            "https://a/p?a=1&big={}&client_id=z&b=2#f",
+            "x".repeat(70_000)
+        );
         let cases = [
             "https://a/p",
             "https://a/p?",
@@ -1687,6 +1734,7 @@ mod tests {
             "https://a/p#f?client_id=1",
             "https://a/p?long_name_of_more_than_eight=value_of_more_than_eight_bytes&=",
             many.as_str(),
+            long.as_str(),
         ];
         for input in cases {
             let scan = Scan::new(input);
@@ -2363,7 +2411,12 @@ mod tests {
 
             #[test]
             fn plain_host_is_the_reference(host in "([a0-9xX\\-]{0,5}[.]?){0,6}|([0-9]{1,4}[.]?){1,5}") {
-                prop_assert_eq!(plain_host(&host), oracle::plain_host(&host), "{}", host);
+                // The host is read inside `fast_endpoint`, with and without a port.
+                let plain = !host.is_empty() && oracle::plain_host(&host);
+                for location in [format!("https://{host}/p"), format!("https://{host}:8443/p")] {
+                    let read = matches!(fast_endpoint(&location), Fast::Endpoint(_));
+                    prop_assert_eq!(read, plain, "{}", location);
+                }
             }
 
             #[test]

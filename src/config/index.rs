@@ -152,13 +152,17 @@ fn is_lowercase_of(lower: &str, s: &str) -> bool {
     }
     let word = |w: &[u8]| {
         let mut bytes = [0u8; 8];
-        bytes[..w.len()].copy_from_slice(w);
+        bytes.copy_from_slice(w);
         u64::from_le_bytes(bytes)
     };
-    lower
-        .chunks(8)
-        .zip(s.chunks(8))
+    let (mut l, mut w) = (lower.chunks_exact(8), s.chunks_exact(8));
+    (&mut l)
+        .zip(&mut w)
         .all(|(l, w)| word(l) == to_lowercase(word(w)))
+        && l.remainder()
+            .iter()
+            .zip(w.remainder())
+            .all(|(l, w)| *l == w.to_ascii_lowercase())
 }
 
 /// Hands a key that is already a [`KeyHash`] to the table as it is.

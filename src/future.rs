@@ -70,6 +70,10 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let mut response = ready!(this.inner.poll(cx))?;
+        // Anything but a redirect leaves at once (the request's data goes with the future).
+        if !redirect::is_redirect(response.status()) {
+            return Poll::Ready(Ok(response));
+        }
         if let Some(data) = this.data.take() {
             let query = data.query.as_ref().and_then(PathAndQuery::query);
             redirect::process(

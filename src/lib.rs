@@ -144,18 +144,32 @@ pub mod __private {
 
     /// The pure rewrite of `location` (no tower, no matching): the new `Location` if it
     /// changed and fits in `max_len` bytes.
+    ///
+    /// Like the layer, it keeps up to 8 edits on the stack, so that what is measured is the
+    /// rewrite's own allocation only.
     pub fn rewrite(location: &str, params: &[ParamOp<'_>], max_len: usize) -> Option<String> {
-        let mut edits: Vec<Edit<'_>> = params
-            .iter()
-            .map(|(name, value, mode)| {
-                let op = match value {
-                    Some(v) => Op::Set(Cow::Borrowed(*v), *mode),
-                    None => Op::Remove,
-                };
-                Edit::new(name, op)
-            })
-            .collect();
-        crate::rewrite::rewrite(location, &mut edits, max_len)
+        fn edit<'a>((name, value, mode): &ParamOp<'a>) -> Edit<'a> {
+            let op = match value {
+                Some(v) => Op::Set(Cow::Borrowed(*v), *mode),
+                None => Op::Remove,
+            };
+            Edit::new(name, op)
+        }
+        let mut inline = [const { Edit::EMPTY }; 8];
+        let mut heap: Vec<Edit<'_>>;
+        let edits: &mut [Edit<'_>] = match inline.get_mut(..params.len()) {
+            Some(slots) => {
+                for (slot, param) in slots.iter_mut().zip(params) {
+                    *slot = edit(param);
+                }
+                slots
+            }
+            None => {
+                heap = params.iter().map(edit).collect();
+                &mut heap
+            }
+        };
+        crate::rewrite::rewrite(location, edits, max_len)
     }
 
     /// The name of the connection a redirect to `location` selects, if any.

@@ -20,7 +20,9 @@ const INLINE_EDITS: usize = 8;
 /// Bytes of stack space for the percent-decoded alias values of one rewrite.
 const DECODE_SPACE: usize = 512;
 
-fn is_redirect(status: StatusCode) -> bool {
+/// Whether the layer looks at a response at all: `301`, `302`, `303`, `307`, `308`.
+#[inline]
+pub(crate) fn is_redirect(status: StatusCode) -> bool {
     matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308)
 }
 
@@ -59,7 +61,8 @@ pub(crate) fn process<B>(
         return;
     };
     // Then the query, once, for choosing the connection and for rewriting.
-    let scan = rewrite::Scan::new(location);
+    let mut scan = rewrite::Scan::EMPTY;
+    scan.read(location);
     let connection =
         match compiled
             .index

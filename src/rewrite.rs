@@ -370,29 +370,48 @@ pub(crate) struct Scan<'a> {
 }
 
 impl<'a> Scan<'a> {
+    /// A scan of nothing yet, to [`read`](Self::read) into where it is kept (a `Scan` is
+    /// half a kilobyte: it is filled in place rather than returned).
+    pub(crate) const EMPTY: Scan<'static> = Scan {
+        parts: Parts {
+            base: "",
+            query: None,
+            fragment: None,
+        },
+        recs: [Rec {
+            start: 0,
+            name_end: 0,
+            end: 0,
+            encoded: false,
+        }; SCANNED_PAIRS],
+        count: 0,
+        recorded: 0,
+        resume: 0,
+        client_id_at: None,
+        client_id: PairLookup::Missing,
+        client_id_value: "",
+    };
+
     /// Reads `location` once: cuts it as [`split`] does and records its query's pairs.
+    #[cfg(test)]
     pub(crate) fn new(location: &'a str) -> Self {
+        let mut scan = Scan::EMPTY;
+        scan.read(location);
+        scan
+    }
+
+    /// Reads `location` into this (empty) scan: cuts it as [`split`] does and records its
+    /// query's pairs.
+    pub(crate) fn read(&mut self, location: &'a str) {
+        let scan = self;
         let bytes = location.as_bytes();
         let base_end = base_len(location);
-        let mut scan = Scan {
-            parts: Parts {
-                base: location.get(..base_end).unwrap_or(location),
-                query: None,
-                fragment: None,
-            },
-            recs: [Rec::default(); SCANNED_PAIRS],
-            count: 0,
-            recorded: 0,
-            resume: 0,
-            client_id_at: None,
-            client_id: PairLookup::Missing,
-            client_id_value: "",
-        };
+        scan.parts.base = location.get(..base_end).unwrap_or(location);
         match bytes.get(base_end) {
-            None => return scan,
+            None => return,
             Some(b'#') => {
                 scan.parts.fragment = location.get(base_end + 1..);
-                return scan;
+                return;
             }
             Some(_) => {}
         }
@@ -426,7 +445,6 @@ impl<'a> Scan<'a> {
             scan.parts.fragment = location.get(query_start + query_end + 1..);
         }
         scan.resolve_client_id(query);
-        scan
     }
 
     /// Notes the pair at `start..end` of the query `rest` (its name ends at `name_end`).
@@ -891,7 +909,9 @@ impl Matches {
 /// output's length is computed from that, and the output is written into one buffer of that
 /// capacity. When no existing pair changes, the query is copied as one slice.
 pub(crate) fn rewrite(location: &str, edits: &mut [Edit<'_>], max_len: usize) -> Option<String> {
-    rewrite_scanned(&Scan::new(location), edits, max_len)
+    let mut scan = Scan::EMPTY;
+    scan.read(location);
+    rewrite_scanned(&scan, edits, max_len)
 }
 
 /// [`rewrite`], with the `Location` already read by a [`Scan`].
@@ -1151,17 +1171,20 @@ fn new_value<'s>(edit: &'s Edit<'_>, scratch: &'s Scratch) -> &'s str {
 
 /// Whether `byte_serialize` leaves `s` as it is (ASCII alphanumerics and `*-._`).
 fn is_plain(s: &str) -> bool {
-    const PLAIN: [bool; 256] = {
-        let mut table = [false; 256];
+    // 1 for a byte that must be encoded; OR-ed without a branch per byte.
+    const ENCODED: [u8; 256] = {
+        let mut table = [1; 256];
         let mut b = 0;
         while b < 256 {
             let c = b as u8;
-            table[b] = c.is_ascii_alphanumeric() || matches!(c, b'*' | b'-' | b'.' | b'_');
+            if c.is_ascii_alphanumeric() || matches!(c, b'*' | b'-' | b'.' | b'_') {
+                table[b] = 0;
+            }
             b += 1;
         }
         table
     };
-    s.bytes().all(|b| PLAIN[usize::from(b)])
+    s.bytes().fold(0, |any, b| any | ENCODED[usize::from(b)]) == 0
 }
 
 fn encoded_len(s: &str) -> usize {

@@ -535,7 +535,11 @@ impl Index {
     /// service named with `UpstreamConnection`, if any.
     pub(crate) fn select(&self, location: &str, named: Option<&str>) -> Selection {
         match self.candidates(location, rewrite::base(location)) {
-            Some(candidates) => self.choose(&candidates, &rewrite::Scan::new(location), named),
+            Some(candidates) => {
+                let mut scan = rewrite::Scan::EMPTY;
+                scan.read(location);
+                self.choose(&candidates, &scan, named)
+            }
             None => Selection::NotConfigured,
         }
     }

@@ -827,6 +827,10 @@ pub(crate) struct Edit<'a> {
     first_name_len: usize,
     merged: Option<MergedValue>,
     seen: bool,
+    /// Whether the name and the new value are written as they are (no byte to encode),
+    /// found once by [`output_len`] for [`write`].
+    plain_name: bool,
+    plain_value: bool,
 }
 
 impl<'a> Edit<'a> {
@@ -840,6 +844,8 @@ impl<'a> Edit<'a> {
         first_name_len: 0,
         merged: None,
         seen: false,
+        plain_name: false,
+        plain_value: false,
     };
 
     pub(crate) fn new(name: &'a str, op: Op<'a>) -> Self {
@@ -852,6 +858,8 @@ impl<'a> Edit<'a> {
             first_name_len: 0,
             merged: None,
             seen: false,
+            plain_name: false,
+            plain_value: false,
         }
     }
 }
@@ -869,9 +877,9 @@ enum MergedValue {
 /// that a merge allocates nothing but the output.
 const SCRATCH_LEN: usize = 512;
 
-/// Stack space for the merged values of one rewrite.
-struct Scratch {
-    buf: [u8; SCRATCH_LEN],
+/// Stack space for the merged values of one rewrite (none when nothing is merged).
+struct Scratch<'b> {
+    buf: &'b mut [u8],
     used: usize,
 }
 
@@ -881,20 +889,28 @@ const MAX_MATCHES: usize = 16;
 
 struct Matches {
     /// `(start, end, edit)` of each pair, in query order.
-    at: [(usize, usize, usize); MAX_MATCHES],
+    at: [(u32, u32, u32); MAX_MATCHES],
     /// How many pairs matched; past [`MAX_MATCHES`], [`write`] reads the query again.
     len: usize,
 }
 
 impl Matches {
     fn push(&mut self, start: usize, end: usize, edit: usize) {
-        if let Some(slot) = self.at.get_mut(self.len) {
-            *slot = (start, end, edit);
+        let small = |n: usize| u32::try_from(n).ok();
+        match (
+            self.at.get_mut(self.len),
+            small(start),
+            small(end),
+            small(edit),
+        ) {
+            (Some(slot), Some(start), Some(end), Some(edit)) => *slot = (start, end, edit),
+            // Past what fits: `write` reads the query again.
+            _ => self.len = MAX_MATCHES,
         }
         self.len += 1;
     }
 
-    fn all(&self) -> Option<&[(usize, usize, usize)]> {
+    fn all(&self) -> Option<&[(u32, u32, u32)]> {
         self.at.get(..self.len)
     }
 }
@@ -969,10 +985,18 @@ pub(crate) fn rewrite_scanned(
         }
     }
 
-    let mut scratch = Scratch {
-        buf: [0; SCRATCH_LEN],
-        used: 0,
+    // Stack space only where something may be merged.
+    let mut space: [u8; SCRATCH_LEN];
+    let buf: &mut [u8] = if edits
+        .iter()
+        .any(|e| matches!(e.op, Op::Set(_, Mode::Merge)))
+    {
+        space = [0; SCRATCH_LEN];
+        &mut space
+    } else {
+        &mut []
     };
+    let mut scratch = Scratch { buf, used: 0 };
     for edit in edits.iter_mut() {
         edit.outcome = decide(edit, query, &mut scratch);
     }
@@ -993,7 +1017,7 @@ pub(crate) fn rewrite_scanned(
     Some(out)
 }
 
-fn decide(edit: &mut Edit<'_>, query: &str, scratch: &mut Scratch) -> Outcome {
+fn decide(edit: &mut Edit<'_>, query: &str, scratch: &mut Scratch<'_>) -> Outcome {
     let present = edit.occurrences > 0;
     match &edit.op {
         Op::Drop(reason) => Outcome::Dropped(*reason),
@@ -1020,11 +1044,11 @@ fn merge_in(
     name: &str,
     query: &str,
     new: &str,
-    scratch: &mut Scratch,
+    scratch: &mut Scratch<'_>,
 ) -> Option<(MergedValue, bool)> {
     let start = scratch.used;
     let mut value = Slot {
-        buf: &mut scratch.buf[start..],
+        buf: scratch.buf.get_mut(start..).unwrap_or_default(),
         len: 0,
         overflow: false,
     };
@@ -1157,12 +1181,13 @@ fn merge_allowed(value: &[u8]) -> bool {
 }
 
 /// What a replaced or merged pair's value becomes.
-fn new_value<'s>(edit: &'s Edit<'_>, scratch: &'s Scratch) -> &'s str {
+fn new_value<'s>(edit: &'s Edit<'_>, scratch: &'s Scratch<'_>) -> &'s str {
     match (&edit.merged, &edit.op) {
         (Some(MergedValue::Heap(merged)), _) => merged,
         (Some(MergedValue::Scratch { start, len }), _) => {
             // Whole tokens of `str`s joined by spaces: always UTF-8.
-            std::str::from_utf8(&scratch.buf[*start..start + len]).unwrap_or("")
+            let bytes = scratch.buf.get(*start..start + len).unwrap_or_default();
+            std::str::from_utf8(bytes).unwrap_or("")
         }
         (None, Op::Set(value, _)) => value,
         (None, _) => "",
@@ -1187,11 +1212,12 @@ fn is_plain(s: &str) -> bool {
     s.bytes().fold(0, |any, b| any | ENCODED[usize::from(b)]) == 0
 }
 
-fn encoded_len(s: &str) -> usize {
+/// The length of `s` once written, and whether it is written as it is.
+fn encoded_len(s: &str) -> (usize, bool) {
     if is_plain(s) {
-        return s.len();
+        return (s.len(), true);
     }
-    byte_serialize(s.as_bytes()).map(str::len).sum()
+    (byte_serialize(s.as_bytes()).map(str::len).sum(), false)
 }
 
 /// Whether an outcome takes pairs out of the query (the first one may be written anew).
@@ -1206,8 +1232,8 @@ fn consumes(outcome: Outcome) -> bool {
 fn output_len(
     parts: &Parts<'_>,
     pair_count: usize,
-    edits: &[Edit<'_>],
-    scratch: &Scratch,
+    edits: &mut [Edit<'_>],
+    scratch: &Scratch<'_>,
 ) -> usize {
     let query = parts.query.unwrap_or("");
     // Pairs written, and their bytes without separators: first the query's as it is.
@@ -1218,19 +1244,22 @@ fn output_len(
         let occurrences = edit.occurrences as usize;
         match edit.outcome {
             Outcome::Replaced | Outcome::Merged => {
+                let (value_len, plain) = encoded_len(new_value(edit, scratch));
+                edit.plain_value = plain;
                 items = items + 1 - occurrences;
-                item_bytes =
-                    item_bytes + edit.first_name_len + 1 + encoded_len(new_value(edit, scratch))
-                        - edit.matched_len;
+                item_bytes = item_bytes + edit.first_name_len + 1 + value_len - edit.matched_len;
             }
             Outcome::Removed => {
                 items -= occurrences;
                 item_bytes -= edit.matched_len;
             }
             Outcome::Added => {
+                let (name_len, plain_name) = encoded_len(edit.name);
+                let (value_len, plain_value) = encoded_len(new_value(edit, scratch));
+                (edit.plain_name, edit.plain_value) = (plain_name, plain_value);
                 question_mark = true;
                 items += 1;
-                item_bytes += encoded_len(edit.name) + 1 + encoded_len(new_value(edit, scratch));
+                item_bytes += name_len + 1 + value_len;
             }
             Outcome::Kept | Outcome::Dropped(_) => {}
         }
@@ -1242,8 +1271,9 @@ fn output_len(
         + parts.fragment.map_or(0, |f| 1 + f.len())
 }
 
-fn put_encoded(out: &mut String, s: &str) {
-    if is_plain(s) {
+/// Writes `s` form-encoded (`plain`: it has nothing to encode).
+fn put_encoded(out: &mut String, s: &str, plain: bool) {
+    if plain {
         out.push_str(s);
     } else {
         out.extend(byte_serialize(s.as_bytes()));
@@ -1254,7 +1284,7 @@ fn put_encoded(out: &mut String, s: &str) {
 fn write(
     parts: &Parts<'_>,
     edits: &mut [Edit<'_>],
-    scratch: &Scratch,
+    scratch: &Scratch<'_>,
     matches: &Matches,
     out: &mut String,
 ) {
@@ -1279,6 +1309,7 @@ fn write(
         // (a run holds the `&` between its pairs). `from` is where the next run starts.
         let mut from = 0;
         for &(start, end, i) in matches {
+            let (start, end, i) = (start as usize, end as usize, i as usize);
             let edit = &mut edits[i];
             if !consumes(edit.outcome) {
                 continue;
@@ -1292,7 +1323,7 @@ fn write(
                 separate(out, &mut first);
                 out.push_str(&query[start..start + edit.first_name_len]);
                 out.push('=');
-                put_encoded(out, new_value(edit, scratch));
+                put_encoded(out, new_value(edit, scratch), edit.plain_value);
             }
             from = end + 1;
         }
@@ -1319,7 +1350,7 @@ fn write(
                     separate(out, &mut first);
                     out.push_str(raw);
                     out.push('=');
-                    put_encoded(out, new_value(edit, scratch));
+                    put_encoded(out, new_value(edit, scratch), edit.plain_value);
                 }
             }
         }
@@ -1330,9 +1361,9 @@ fn write(
     }
     for edit in edits.iter().filter(|e| e.outcome == Outcome::Added) {
         separate(out, &mut first);
-        put_encoded(out, edit.name);
+        put_encoded(out, edit.name, edit.plain_name);
         out.push('=');
-        put_encoded(out, new_value(edit, scratch));
+        put_encoded(out, new_value(edit, scratch), edit.plain_value);
     }
     if let Some(fragment) = parts.fragment {
         out.push('#');

@@ -57,12 +57,13 @@ pub(crate) fn process<B>(
     let compiled = &config.compiled;
     let named = response.extensions().get::<UpstreamConnection>();
     // Its base first: most redirects go elsewhere, and their query is never read.
-    let Some(candidates) = compiled.index.candidates(location, rewrite::base(location)) else {
+    let base = rewrite::base(location);
+    let Some(candidates) = compiled.index.candidates(location, base) else {
         return;
     };
     // Then the query, once, for choosing the connection and for rewriting.
     let mut scan = rewrite::Scan::EMPTY;
-    scan.read(location);
+    scan.read_after(location, base);
     let connection =
         match compiled
             .index

@@ -320,12 +320,17 @@ pub(crate) struct Scan<'a> {
     recorded: usize,
     /// Where the first pair not recorded starts in the query, if there is one.
     resume: usize,
-    /// Where the `client_id` pair is in the query (start, end of name, end);
-    /// `(usize::MAX, ..)` for more than one.
-    client_id_at: Option<(usize, usize, usize)>,
-    client_id: PairLookup<'a>,
-    /// The raw value of the `client_id` pair, when there is one.
-    client_id_value: &'a str,
+    /// Where the `client_id` pair is in the query.
+    client_id: ClientIdAt,
+}
+
+/// Where a [`Scan`] found `client_id`.
+#[derive(Clone, Copy, Debug)]
+enum ClientIdAt {
+    Missing,
+    /// Once: the pair's start, the end of its name, its end (offsets into the query).
+    Once(usize, usize, usize),
+    Repeated,
 }
 
 impl<'a> Scan<'a> {
@@ -346,9 +351,7 @@ impl<'a> Scan<'a> {
         count: 0,
         recorded: 0,
         resume: 0,
-        client_id_at: None,
-        client_id: PairLookup::Missing,
-        client_id_value: "",
+        client_id: ClientIdAt::Missing,
     };
 
     /// Reads `location` once: cuts it as [`split`] does and records its query's pairs.
@@ -362,10 +365,16 @@ impl<'a> Scan<'a> {
     /// Reads `location` into this (empty) scan: cuts it as [`split`] does and records its
     /// query's pairs.
     pub(crate) fn read(&mut self, location: &'a str) {
+        self.read_after(location, base(location));
+    }
+
+    /// [`read`](Self::read), given the base of `location` as [`base`] cuts it (read first, to
+    /// know whether the rest is needed at all).
+    pub(crate) fn read_after(&mut self, location: &'a str, base: &'a str) {
         let scan = self;
+        scan.parts.base = base;
         let bytes = location.as_bytes();
-        let base_end = base_len(location);
-        scan.parts.base = location.get(..base_end).unwrap_or(location);
+        let base_end = base.len();
         match bytes.get(base_end) {
             None => return,
             Some(b'#') => {
@@ -403,7 +412,6 @@ impl<'a> Scan<'a> {
         if rest.get(query_end) == Some(&b'#') {
             scan.parts.fragment = location.get(query_start + query_end + 1..);
         }
-        scan.resolve_client_id(query);
     }
 
     /// Notes the pair at `start..end` of the query `rest` (its name ends at `name_end`).
@@ -439,35 +447,28 @@ impl<'a> Scan<'a> {
             name == b"client_id"
         };
         if is_client_id {
-            self.client_id_at = match self.client_id_at {
-                None => Some((start, name_end, end)),
-                Some(_) => Some((usize::MAX, 0, 0)),
+            self.client_id = match self.client_id {
+                ClientIdAt::Missing => ClientIdAt::Once(start, name_end, end),
+                _ => ClientIdAt::Repeated,
             };
         }
     }
 
-    fn resolve_client_id(&mut self, query: &'a str) {
-        self.client_id = match self.client_id_at {
-            None => PairLookup::Missing,
-            Some((usize::MAX, ..)) => PairLookup::Ambiguous,
-            Some((start, name_end, end)) => {
-                self.client_id_value = query.get(name_end + 1..end).unwrap_or_default();
-                query
-                    .get(start..end)
-                    .map_or(PairLookup::Missing, PairLookup::Found)
-            }
-        };
-    }
-
     /// The query's `client_id`, decoded.
     pub(crate) fn client_id(&self) -> Lookup<'a> {
+        let query = self.parts.query.unwrap_or("");
         match self.client_id {
-            PairLookup::Found(_) if !has_escape(self.client_id_value.as_bytes()) => {
-                Lookup::Found(Cow::Borrowed(self.client_id_value))
+            ClientIdAt::Missing => Lookup::Missing,
+            ClientIdAt::Repeated => Lookup::Ambiguous,
+            ClientIdAt::Once(start, name_end, end) => {
+                // No `=`: an empty value (the range is then empty or reversed).
+                let value = query.get(name_end + 1..end).unwrap_or_default();
+                if has_escape(value.as_bytes()) {
+                    Lookup::Found(decoded_value(query.get(start..end).unwrap_or_default()))
+                } else {
+                    Lookup::Found(Cow::Borrowed(value))
+                }
             }
-            PairLookup::Found(pair) => Lookup::Found(decoded_value(pair)),
-            PairLookup::Ambiguous => Lookup::Ambiguous,
-            PairLookup::Missing => Lookup::Missing,
         }
     }
 
@@ -568,7 +569,7 @@ fn raw_value(pair: &str) -> &str {
 }
 
 fn needs_decoding(raw: &str) -> bool {
-    raw.bytes().any(|b| b == b'%' || b == b'+')
+    has_escape(raw.as_bytes())
 }
 
 /// A raw name, decoded as `application/x-www-form-urlencoded`; allocates only for a name

@@ -8,7 +8,7 @@ use std::num::NonZeroU32;
 
 use regex::{Regex, RegexBuilder};
 
-use super::index::{Index, Pattern};
+use super::index::{Index, Pattern, Refused};
 use super::json::Node;
 use super::{Mode, Protocol, Source};
 use crate::rewrite::{MAX_HOST_LEN, OriginKey};
@@ -99,18 +99,19 @@ impl Default for Limits {
     }
 }
 
-/// `len` items from `start`: a string in [`Compiled`]'s text, or a connection's params in
-/// its param list. 32 bits each, so that a param takes a few dozen bytes; loading refuses a
-/// configuration whose text or lists would not fit (more than 4 GiB of names and values).
+/// `len` items from `start`: a string in [`Compiled`]'s text (or the index's), or a
+/// connection's params in its param list. 32 bits each, so that a param takes a few dozen
+/// bytes; loading refuses a configuration whose text or lists would not fit (more than 4 GiB
+/// of names and values).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Span {
+pub(super) struct Span {
     start: u32,
     len: u32,
 }
 
 impl Span {
     /// The span of `len` items from `start`, if both fit in 32 bits.
-    fn new(start: usize, len: usize) -> Option<Span> {
+    pub(super) fn new(start: usize, len: usize) -> Option<Span> {
         let end = start.checked_add(len)?;
         u32::try_from(end).ok()?;
         Some(Span {
@@ -120,7 +121,7 @@ impl Span {
     }
 
     /// The positions covered, for `get`: out of range, `get` gives `None` (never a panic).
-    fn range(self) -> std::ops::Range<usize> {
+    pub(super) fn range(self) -> std::ops::Range<usize> {
         let start = self.start as usize;
         start..start.saturating_add(self.len as usize)
     }
@@ -683,7 +684,7 @@ fn compile_root(root: &Node, problems: &mut Problems) -> Option<Compiled> {
                             return None;
                         }
                     }
-                    Err(other) => problems.add(
+                    Err(Refused::SameAs(other)) => problems.add(
                         &path,
                         format!(
                             "same authorization_url and client_id as connection \"{}\": \
@@ -691,6 +692,10 @@ fn compile_root(root: &Node, problems: &mut Problems) -> Option<Compiled> {
                             connections.name(other)
                         ),
                     ),
+                    Err(Refused::TooLarge) => {
+                        problems.add(&path, TOO_LARGE);
+                        return None;
+                    }
                 }
             }
         }

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use super::compile::EndpointSpec;
+use super::compile::{EndpointSpec, Span};
 use crate::rewrite::{self, Lookup};
 
 /// An `authorization_url` path: literal, or with `*` segments that match any one segment.
@@ -27,13 +27,6 @@ impl Pattern {
             }),
         }
     }
-}
-
-/// Where a string of the index sits in its text.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Span {
-    start: u32,
-    len: u32,
 }
 
 /// No endpoint or connection (in a `u32` link or slot).
@@ -279,26 +272,32 @@ fn name_key(name: &str) -> u64 {
     KeyHash::new().str(name).finish()
 }
 
-/// Index values are `u32`: a configuration of four billion connections is not loaded.
-fn small(n: usize) -> u32 {
-    u32::try_from(n).unwrap_or(NONE)
+/// Why [`Index::insert`] refused a connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Refused {
+    /// It cannot be told apart from this connection (same endpoint and `client_id`).
+    SameAs(usize),
+    /// The index's text or lists would pass 32-bit offsets (4 GiB).
+    TooLarge,
+}
+
+/// An index value (`u32`, below [`NONE`]), or [`Refused::TooLarge`].
+fn small(n: usize) -> Result<u32, Refused> {
+    u32::try_from(n)
+        .ok()
+        .filter(|&n| n != NONE)
+        .ok_or(Refused::TooLarge)
 }
 
 impl Index {
     fn text(&self, span: Span) -> &str {
-        let start = span.start as usize;
-        self.text
-            .get(start..start + span.len as usize)
-            .unwrap_or_default()
+        self.text.get(span.range()).unwrap_or_default()
     }
 
-    fn push(&mut self, s: &str) -> Span {
-        let span = Span {
-            start: small(self.text.len()),
-            len: small(s.len()),
-        };
+    fn push(&mut self, s: &str) -> Result<Span, Refused> {
+        let span = Span::new(self.text.len(), s.len()).ok_or(Refused::TooLarge)?;
         self.text.push_str(s);
-        span
+        Ok(span)
     }
 
     fn endpoint(&self, e: u32) -> Option<&EndpointRec> {
@@ -360,15 +359,15 @@ impl Index {
         given.next().is_none()
     }
 
-    /// Adds connection `id`, or returns the connection it cannot be told apart from.
+    /// Adds connection `id`, or says why not (the connection it cannot be told apart from).
     /// Connections must be inserted with consecutive ids from 0.
     pub(crate) fn insert(
         &mut self,
         spec: EndpointSpec,
         id: usize,
         name: &str,
-    ) -> Result<(), usize> {
-        let id = small(id);
+    ) -> Result<(), Refused> {
+        let id = small(id)?;
         // The compiler writes the key; one it did not write joins no endpoint a redirect
         // could match.
         let key = spec.origin.to_ascii_lowercase();
@@ -393,15 +392,18 @@ impl Index {
         let endpoint = if existing != NONE {
             existing
         } else {
-            let e = small(self.endpoints.len());
-            let host = self.push(origin.host);
-            let path = self.push(&spec.pattern.path);
-            let segments = spec.pattern.segments.as_ref().map(|segments| {
-                segments
-                    .iter()
-                    .map(|s| s.as_deref().map(|s| self.push(s)))
-                    .collect::<Box<[_]>>()
-            });
+            let e = small(self.endpoints.len())?;
+            let host = self.push(origin.host)?;
+            let path = self.push(&spec.pattern.path)?;
+            let segments = match &spec.pattern.segments {
+                Some(segments) => Some(
+                    segments
+                        .iter()
+                        .map(|s| s.as_deref().map(|s| self.push(s)).transpose())
+                        .collect::<Result<Box<[_]>, _>>()?,
+                ),
+                None => None,
+            };
             let mut next = NONE;
             if segments.is_some() {
                 self.wildcards
@@ -432,15 +434,15 @@ impl Index {
         let client_id = match &spec.client_id {
             Some(client_id) => {
                 if let Some(other) = self.find_client_id(endpoint, client_id) {
-                    return Err(other as usize);
+                    return Err(Refused::SameAs(other as usize));
                 }
-                Some(self.push(client_id))
+                Some(self.push(client_id)?)
             }
             None => {
                 if let Some(other) = self.endpoint(endpoint).map(|rec| rec.without)
                     && other != NONE
                 {
-                    return Err(other as usize);
+                    return Err(Refused::SameAs(other as usize));
                 }
                 None
             }
@@ -453,7 +455,7 @@ impl Index {
             None => NONE,
         };
         let next_by_name = self.by_name.insert(name_key(name), id).unwrap_or(NONE);
-        let name = self.push(name);
+        let name = self.push(name)?;
         if let Some(rec) = self.endpoints.get_mut(endpoint as usize) {
             if client_id.is_none() {
                 rec.without = id;
@@ -534,10 +536,11 @@ impl Index {
     /// The connection a redirect to `location` selects. `named` is the connection the inner
     /// service named with `UpstreamConnection`, if any.
     pub(crate) fn select(&self, location: &str, named: Option<&str>) -> Selection {
-        match self.candidates(location, rewrite::base(location)) {
+        let base = rewrite::base(location);
+        match self.candidates(location, base) {
             Some(candidates) => {
                 let mut scan = rewrite::Scan::EMPTY;
-                scan.read(location);
+                scan.read_after(location, base);
                 self.choose(&candidates, &scan, named)
             }
             None => Selection::NotConfigured,

@@ -78,7 +78,8 @@ const fn splat(byte: u8) -> u64 {
     u64::from_le_bytes([byte; 8])
 }
 
-fn load(word: &[u8]) -> u64 {
+/// Eight bytes (exactly) as a little-endian word.
+pub(crate) fn load(word: &[u8]) -> u64 {
     let mut bytes = [0u8; 8];
     bytes.copy_from_slice(word);
     u64::from_le_bytes(bytes)
@@ -86,6 +87,17 @@ fn load(word: &[u8]) -> u64 {
 
 fn zero_bytes(x: u64) -> u64 {
     x.wrapping_sub(splat(0x01)) & !x & splat(0x80)
+}
+
+/// The eight bytes of `word` with ASCII `A`-`Z` made lowercase (others unchanged).
+pub(crate) fn lowercase_word(word: u64) -> u64 {
+    // Per byte, on its low seven bits (no carry crosses bytes): the high bit is set from `A`
+    // up, and from just past `Z` up; ASCII bytes only.
+    let low = word & splat(0x7f);
+    let from_a = low + splat(0x80 - b'A');
+    let past_z = low + splat(0x80 - b'Z' - 1);
+    let upper = from_a & !past_z & !word & splat(0x80);
+    word | upper >> 2
 }
 
 /// The index of the byte flagged lowest in `flags` (not zero).
@@ -1723,6 +1735,23 @@ mod tests {
             };
             assert_eq!(split(input), expected, "{input}");
             assert_eq!(Scan::new(input).parts, expected, "scan of {input}");
+        }
+    }
+
+    /// `lowercase_word` lowers exactly what `to_ascii_lowercase` lowers, byte by byte, for
+    /// every byte value and next to any other.
+    #[test]
+    fn lowercase_word_is_to_ascii_lowercase() {
+        for b in 0..=255u8 {
+            for other in [b'A', b'z', b'@', b'[', 0x00, 0x7f, 0xc1, 0xff] {
+                let bytes = [b, other, b, b'Z', other, b'a', b, other];
+                let lowered = bytes.map(|c| c.to_ascii_lowercase());
+                assert_eq!(
+                    lowercase_word(u64::from_le_bytes(bytes)),
+                    u64::from_le_bytes(lowered),
+                    "{bytes:?}"
+                );
+            }
         }
     }
 

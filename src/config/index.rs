@@ -89,15 +89,13 @@ impl KeyHash {
 
     /// A string hashed as its ASCII lowercase would be.
     fn lowercase(self, s: &str) -> Self {
-        self.bytes(s.as_bytes(), to_lowercase)
+        self.bytes(s.as_bytes(), rewrite::lowercase_word)
     }
 
     fn bytes(mut self, s: &[u8], map: impl Fn(u64) -> u64) -> Self {
         let mut words = s.chunks_exact(8);
         for word in &mut words {
-            let mut bytes = [0u8; 8];
-            bytes.copy_from_slice(word);
-            self = self.word(map(u64::from_le_bytes(bytes)));
+            self = self.word(map(rewrite::load(word)));
         }
         let mut last = [0u8; 8];
         let rest = words.remainder();
@@ -123,35 +121,16 @@ impl KeyHash {
     }
 }
 
-/// The eight bytes of `word` with ASCII `A`-`Z` made lowercase (others unchanged).
-fn to_lowercase(word: u64) -> u64 {
-    const fn splat(b: u8) -> u64 {
-        u64::from_le_bytes([b; 8])
-    }
-    // Per byte, on its low seven bits (no carry crosses bytes): the high bit is set from `A`
-    // up, and from just past `Z` up; ASCII bytes only.
-    let low = word & splat(0x7f);
-    let from_a = low + splat(0x80 - b'A');
-    let past_z = low + splat(0x80 - b'Z' - 1);
-    let upper = from_a & !past_z & !word & splat(0x80);
-    word | upper >> 2
-}
-
 /// Whether `lower` (lowercase) is `s` made lowercase, eight bytes at a time.
 fn is_lowercase_of(lower: &str, s: &str) -> bool {
     let (lower, s) = (lower.as_bytes(), s.as_bytes());
     if lower.len() != s.len() {
         return false;
     }
-    let word = |w: &[u8]| {
-        let mut bytes = [0u8; 8];
-        bytes.copy_from_slice(w);
-        u64::from_le_bytes(bytes)
-    };
     let (mut l, mut w) = (lower.chunks_exact(8), s.chunks_exact(8));
     (&mut l)
         .zip(&mut w)
-        .all(|(l, w)| word(l) == to_lowercase(word(w)))
+        .all(|(l, w)| rewrite::load(l) == rewrite::lowercase_word(rewrite::load(w)))
         && l.remainder()
             .iter()
             .zip(w.remainder())

@@ -11,7 +11,7 @@ use http::Response;
 use http::uri::PathAndQuery;
 use pin_project_lite::pin_project;
 
-use crate::{Config, UpstreamValues, redirect};
+use crate::{Config, UpstreamValues, engine};
 
 pin_project! {
     /// Response future of [`UpstreamParams`](crate::UpstreamParams): polls the inner future,
@@ -71,12 +71,12 @@ where
         let this = self.project();
         let mut response = ready!(this.inner.poll(cx))?;
         // Anything but a redirect leaves at once (the request's data goes with the future).
-        if !redirect::is_redirect(response.status()) {
+        if !engine::is_redirect(response.status()) {
             return Poll::Ready(Ok(response));
         }
         if let Some(data) = this.data.take() {
             let query = data.query.as_ref().and_then(PathAndQuery::query);
-            redirect::process(
+            engine::process(
                 &data.config,
                 data.dry_run,
                 query,

@@ -94,6 +94,33 @@
 //! `reason = "no_connection"` or `"not_candidate"`; a `DEBUG` event for a non-ASCII
 //! `Location`. [`UpstreamParamsLayer::dry_run`] reports without changing anything.
 //!
+//! # How it works
+//!
+//! Two halves: the **tower adapter** captures what a request carries and hands each response
+//! to the **engine**, which knows configuration, `http` messages and text, and nothing of
+//! tower. Dependencies run one way: adapter -> engine -> configuration -> text functions. In
+//! the order a redirect passes through them:
+//!
+//! 1. `layer.rs`, `service.rs`, `future.rs` (the adapter): [`UpstreamParamsLayer`] builds
+//!    [`UpstreamParams`], whose `call` keeps the request's query and [`UpstreamValues`];
+//!    its [`future::ResponseFuture`] hands the response to the engine.
+//! 2. `engine/redirect.rs`: is it a redirect, with one `Location`, to a configured endpoint?
+//!    Which connection does it select? Writes the new `Location` back and reports.
+//! 3. `config/index.rs` (with `config/hash.rs`): the endpoint and connection lookup, by a
+//!    hash of origin and path, then `client_id` or the connection's name.
+//! 4. `text/location.rs`, `text/endpoint.rs`, `text/scan.rs`, `text/query.rs`: the
+//!    `Location` read as a browser reads it (base, query, fragment; scheme, host, port,
+//!    path), its query scanned once.
+//! 5. `engine/resolve.rs`: each param's value, from the sources its configuration allows.
+//! 6. `engine/rewrite.rs` and `engine/merge.rs`: each param's outcome decided, the new
+//!    `Location` measured, then written in one buffer (`text/encode.rs` encodes).
+//!
+//! Configuration is loaded once: `config/json.rs` reads the JSON tree (order and repeated
+//! keys kept), `config/validate.rs` checks it with the path of every problem,
+//! `config/compile.rs` builds the compact form and its index; `config/builder.rs` is the Rust
+//! builder, `config/auth0.rs` the Auth0 import. [`ConfigHandle`] (`handle.rs`) swaps the
+//! configuration while the layer serves.
+//!
 //! # Security
 //!
 //! - **Values are never logged**, nor are queries: a `login_hint` is an email address. Events
@@ -115,18 +142,20 @@
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 
 pub mod config;
+mod engine;
 mod error;
 mod extensions;
 pub mod future;
+mod handle;
 mod layer;
-mod redirect;
-mod rewrite;
 mod service;
+mod text;
 
 pub use config::Config;
 pub use error::ConfigError;
 pub use extensions::{UpstreamConnection, UpstreamValues};
-pub use layer::{ConfigHandle, UpstreamParamsLayer};
+pub use handle::ConfigHandle;
+pub use layer::UpstreamParamsLayer;
 pub use service::UpstreamParams;
 
 /// Entry points for this crate's own benchmarks and fuzz targets. Not part of the API: no
@@ -136,7 +165,7 @@ pub mod __private {
     use std::borrow::Cow;
 
     use crate::config::Mode;
-    use crate::rewrite::{Edit, Op};
+    use crate::engine::{Edit, Op};
 
     /// What one param does in [`rewrite`]: `Some(value)` sets it under `mode`, `None` removes
     /// it.
@@ -169,7 +198,7 @@ pub mod __private {
                 &mut heap
             }
         };
-        crate::rewrite::rewrite(location, edits, max_len)
+        crate::engine::rewrite(location, edits, max_len)
     }
 
     /// The name of the connection a redirect to `location` selects, if any.

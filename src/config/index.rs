@@ -2,10 +2,11 @@
 //! connections there are (a hash of origin and path; then of `client_id`).
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::BuildHasherDefault;
 
-use super::compile::{EndpointSpec, Span};
-use crate::rewrite::{self, Lookup};
+use super::hash::{KeyHash, PassThrough, Table, is_lowercase_of};
+use super::span::Span;
+use crate::text::{self, Lookup, Scan};
 
 /// An `authorization_url` path: literal, or with `*` segments that match any one segment.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -62,104 +63,13 @@ struct ConnectionRec {
     next_by_client_id: u32,
     next_by_name: u32,
 }
-
-/// A string hash of a few instructions per eight bytes, for the index's tables.
-///
-/// It is not keyed, and need not be: the tables are filled from the configuration (which the
-/// operator writes) and only *looked up* with what a redirect carries. A crafted `Location`
-/// can at worst hash like a configured key and be compared with it; it cannot make a chain
-/// longer. Keys that hash alike within a configuration are chained and compared in full.
-#[derive(Clone, Copy)]
-struct KeyHash(u64);
-
-impl KeyHash {
-    const MULTIPLIER: u64 = 0x9e37_79b9_7f4a_7c15;
-
-    fn new() -> Self {
-        KeyHash(0x243f_6a88_85a3_08d3)
-    }
-
-    fn word(self, word: u64) -> Self {
-        KeyHash((self.0.rotate_left(26) ^ word).wrapping_mul(Self::MULTIPLIER))
-    }
-
-    fn str(self, s: &str) -> Self {
-        self.bytes(s.as_bytes(), |word| word)
-    }
-
-    /// A string hashed as its ASCII lowercase would be.
-    fn lowercase(self, s: &str) -> Self {
-        self.bytes(s.as_bytes(), rewrite::lowercase_word)
-    }
-
-    fn bytes(mut self, s: &[u8], map: impl Fn(u64) -> u64) -> Self {
-        let mut words = s.chunks_exact(8);
-        for word in &mut words {
-            self = self.word(map(rewrite::load(word)));
-        }
-        let mut last = [0u8; 8];
-        let rest = words.remainder();
-        last[..rest.len()].copy_from_slice(rest);
-        // The length ends the string, so that `("ab", "c")` and `("a", "bc")` differ.
-        self.word(map(u64::from_le_bytes(last)))
-            .word(s.len() as u64)
-    }
-
-    fn origin(self, https: bool, port: u16, host: &str) -> Self {
-        self.word(u64::from(https) | u64::from(port) << 8)
-            .lowercase(host)
-    }
-
-    /// Mixes every bit into the high and low ones (the table uses both).
-    fn finish(self) -> u64 {
-        let mut h = self.0;
-        h ^= h >> 33;
-        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
-        h ^= h >> 33;
-        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-        h ^ (h >> 33)
-    }
+/// A connection's endpoint, before it joins the index.
+#[derive(Debug)]
+pub(crate) struct EndpointSpec {
+    pub(crate) origin: String,
+    pub(crate) pattern: Pattern,
+    pub(crate) client_id: Option<String>,
 }
-
-/// Whether `lower` (lowercase) is `s` made lowercase, eight bytes at a time.
-fn is_lowercase_of(lower: &str, s: &str) -> bool {
-    let (lower, s) = (lower.as_bytes(), s.as_bytes());
-    if lower.len() != s.len() {
-        return false;
-    }
-    let (mut l, mut w) = (lower.chunks_exact(8), s.chunks_exact(8));
-    (&mut l)
-        .zip(&mut w)
-        .all(|(l, w)| rewrite::load(l) == rewrite::lowercase_word(rewrite::load(w)))
-        && l.remainder()
-            .iter()
-            .zip(w.remainder())
-            .all(|(l, w)| *l == w.to_ascii_lowercase())
-}
-
-/// Hands a key that is already a [`KeyHash`] to the table as it is.
-#[derive(Default)]
-struct PassThrough(u64);
-
-impl Hasher for PassThrough {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        // Only `u64` keys are hashed; this keeps any other key correct all the same.
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(KeyHash::MULTIPLIER);
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-}
-
-/// Key hash -> the first endpoint or connection with that hash (the others are chained).
-type Table = HashMap<u64, u32, BuildHasherDefault<PassThrough>>;
 
 /// Connections by endpoint and by name.
 ///
@@ -204,7 +114,7 @@ struct Origin<'a> {
 }
 
 impl<'a> Origin<'a> {
-    /// Reads `scheme://host:port` as [`OriginKey`](crate::rewrite::OriginKey) writes it.
+    /// Reads `scheme://host:port` as [`OriginKey`](crate::text::OriginKey) writes it.
     fn parse(key: &'a str) -> Option<Self> {
         let (https, rest) = match key.strip_prefix("https://") {
             Some(rest) => (true, rest),
@@ -218,7 +128,7 @@ impl<'a> Origin<'a> {
         })
     }
 
-    fn of(endpoint: &'a rewrite::Endpoint<'_>) -> Self {
+    fn of(endpoint: &'a text::Endpoint<'_>) -> Self {
         Origin {
             https: endpoint.https,
             port: endpoint.port,
@@ -515,10 +425,10 @@ impl Index {
     /// The connection a redirect to `location` selects. `named` is the connection the inner
     /// service named with `UpstreamConnection`, if any.
     pub(crate) fn select(&self, location: &str, named: Option<&str>) -> Selection {
-        let base = rewrite::base(location);
+        let base = text::base(location);
         match self.candidates(location, base) {
             Some(candidates) => {
-                let mut scan = rewrite::Scan::EMPTY;
+                let mut scan = Scan::EMPTY;
                 scan.read_after(location, base);
                 self.choose(&candidates, &scan, named)
             }
@@ -526,7 +436,7 @@ impl Index {
         }
     }
 
-    /// The configured endpoints a redirect to `location` (whose base, as [`rewrite::split`]
+    /// The configured endpoints a redirect to `location` (whose base, as [`text::split`]
     /// cuts it, is `base`) may go to; `None` if there are none (the redirect is not ours).
     /// Reads the base only: the query is read later, and only for a configured endpoint.
     pub(crate) fn candidates<'a>(
@@ -534,7 +444,7 @@ impl Index {
         location: &'a str,
         base: &'a str,
     ) -> Option<Candidates<'a>> {
-        let endpoint = rewrite::endpoint_in(location, base)?;
+        let endpoint = text::endpoint_in(location, base)?;
         let origin = Origin::of(&endpoint);
         let exact = self.find_exact(origin, &endpoint.path);
         let wildcards = self.wildcards_at(origin);
@@ -552,7 +462,7 @@ impl Index {
     pub(crate) fn choose(
         &self,
         candidates: &Candidates<'_>,
-        scan: &rewrite::Scan<'_>,
+        scan: &Scan<'_>,
         named: Option<&str>,
     ) -> Selection {
         if let Some(name) = named {
@@ -598,7 +508,7 @@ pub(crate) struct Candidates<'a> {
     exact: u32,
     /// Endpoints with `*` segments at the origin, most specific first (not all match).
     wildcards: &'a [u32],
-    endpoint: rewrite::Endpoint<'a>,
+    endpoint: text::Endpoint<'a>,
 }
 
 impl Candidates<'_> {

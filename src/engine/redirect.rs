@@ -1,14 +1,17 @@
 //! The response side: is this a redirect to a configured IdP, and what does it become?
 
-use std::borrow::Cow;
 use std::fmt;
 
 use arc_swap::ArcSwap;
 use http::header::LOCATION;
 use http::{HeaderValue, Response, StatusCode};
 
-use crate::config::{ParamKind, Selection, Source};
-use crate::rewrite::{self, Edit, Op, Outcome, PairLookup, Reason};
+use super::edit::Edit;
+use super::outcome::Outcome;
+use super::resolve::resolve;
+use super::rewrite::rewrite_scanned;
+use crate::config::Selection;
+use crate::text::{Scan, base, split};
 use crate::{Config, UpstreamConnection, UpstreamValues};
 
 /// The `tracing` target of every event the layer emits.
@@ -57,12 +60,12 @@ pub(crate) fn process<B>(
     let compiled = &config.compiled;
     let named = response.extensions().get::<UpstreamConnection>();
     // Its base first: most redirects go elsewhere, and their query is never read.
-    let base = rewrite::base(location);
+    let base = base(location);
     let Some(candidates) = compiled.index.candidates(location, base) else {
         return;
     };
     // Then the query, once, for choosing the connection and for rewriting.
-    let mut scan = rewrite::Scan::EMPTY;
+    let mut scan = Scan::EMPTY;
     scan.read_after(location, base);
     let connection =
         match compiled
@@ -125,7 +128,7 @@ pub(crate) fn process<B>(
             heap = resolved.collect();
             &mut heap
         };
-        let rewritten = rewrite::rewrite_scanned(&scan, edits, compiled.limits.max_location_len);
+        let rewritten = rewrite_scanned(&scan, edits, compiled.limits.max_location_len);
         tracing::info!(
             target: TARGET,
             connection = %connection.name,
@@ -144,70 +147,6 @@ pub(crate) fn process<B>(
         if let Some(location) = response.headers_mut().get_mut(LOCATION) {
             *location = value;
         }
-    }
-}
-
-/// What a param sends, after looking at the sources its configuration allows.
-///
-/// A percent-encoded value read from the query is decoded into the front of `free` (which
-/// then starts after it) when it fits there, else into a new `String`.
-pub(crate) fn resolve<'a>(
-    kind: ParamKind<'a>,
-    response_values: Option<&'a UpstreamValues>,
-    request_values: Option<&'a UpstreamValues>,
-    query: Option<&'a str>,
-    free: &mut &'a mut [u8],
-) -> Op<'a> {
-    let (alias, source, default, pattern, max_len, mode) = match kind {
-        ParamKind::Static { value, mode } => return Op::Set(Cow::Borrowed(value), mode),
-        ParamKind::Remove => return Op::Remove,
-        ParamKind::Alias {
-            alias,
-            source,
-            default,
-            pattern,
-            max_len,
-            mode,
-        } => (alias, source, default, pattern, max_len, mode),
-    };
-    let check = |value: &str| -> Result<(), Reason> {
-        if value.is_empty() {
-            Err(Reason::Missing)
-        } else if value.len() > max_len {
-            Err(Reason::TooLong)
-        } else if pattern.is_some_and(|re| !re.is_match(value)) {
-            Err(Reason::Pattern)
-        } else {
-            Ok(())
-        }
-    };
-    let mut refused = None;
-    if source != Source::Query {
-        for values in [response_values, request_values].into_iter().flatten() {
-            if let Some(value) = values.get(alias) {
-                match check(value) {
-                    Ok(()) => return Op::Set(Cow::Borrowed(value), mode),
-                    Err(reason) => refused = Some(reason),
-                }
-            }
-        }
-    }
-    if source != Source::Broker {
-        match query.map_or(PairLookup::Missing, |q| rewrite::lookup_pair(q, alias)) {
-            PairLookup::Found(pair) => {
-                let value = rewrite::decoded_value_in(pair, free);
-                match check(&value) {
-                    Ok(()) => return Op::Set(value, mode),
-                    Err(reason) => refused = Some(reason),
-                }
-            }
-            PairLookup::Ambiguous => refused = Some(Reason::Ambiguous),
-            PairLookup::Missing => {}
-        }
-    }
-    match default {
-        Some(value) => Op::Set(Cow::Borrowed(value), mode),
-        None => Op::Drop(refused.unwrap_or(Reason::Missing)),
     }
 }
 
@@ -244,7 +183,7 @@ struct Endpoint<'a>(&'a str);
 
 impl fmt::Display for Endpoint<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let base = rewrite::split(self.0).base;
+        let base = split(self.0).base;
         if base.contains('@') {
             f.write_str("(redacted: user information)")
         } else {

@@ -1,0 +1,73 @@
+//! Resolving a param: its static value, or an alias looked up in the sources it may read.
+
+use std::borrow::Cow;
+
+use super::edit::Op;
+use super::outcome::Reason;
+use crate::UpstreamValues;
+use crate::config::{ParamKind, Source};
+use crate::text::{PairLookup, decoded_value_in, lookup_pair};
+
+/// What a param sends, after looking at the sources its configuration allows.
+///
+/// A percent-encoded value read from the query is decoded into the front of `free` (which
+/// then starts after it) when it fits there, else into a new `String`.
+pub(crate) fn resolve<'a>(
+    kind: ParamKind<'a>,
+    response_values: Option<&'a UpstreamValues>,
+    request_values: Option<&'a UpstreamValues>,
+    query: Option<&'a str>,
+    free: &mut &'a mut [u8],
+) -> Op<'a> {
+    let (alias, source, default, pattern, max_len, mode) = match kind {
+        ParamKind::Static { value, mode } => return Op::Set(Cow::Borrowed(value), mode),
+        ParamKind::Remove => return Op::Remove,
+        ParamKind::Alias {
+            alias,
+            source,
+            default,
+            pattern,
+            max_len,
+            mode,
+        } => (alias, source, default, pattern, max_len, mode),
+    };
+    let check = |value: &str| -> Result<(), Reason> {
+        if value.is_empty() {
+            Err(Reason::Missing)
+        } else if value.len() > max_len {
+            Err(Reason::TooLong)
+        } else if pattern.is_some_and(|re| !re.is_match(value)) {
+            Err(Reason::Pattern)
+        } else {
+            Ok(())
+        }
+    };
+    let mut refused = None;
+    if source != Source::Query {
+        for values in [response_values, request_values].into_iter().flatten() {
+            if let Some(value) = values.get(alias) {
+                match check(value) {
+                    Ok(()) => return Op::Set(Cow::Borrowed(value), mode),
+                    Err(reason) => refused = Some(reason),
+                }
+            }
+        }
+    }
+    if source != Source::Broker {
+        match query.map_or(PairLookup::Missing, |q| lookup_pair(q, alias)) {
+            PairLookup::Found(pair) => {
+                let value = decoded_value_in(pair, free);
+                match check(&value) {
+                    Ok(()) => return Op::Set(value, mode),
+                    Err(reason) => refused = Some(reason),
+                }
+            }
+            PairLookup::Ambiguous => refused = Some(Reason::Ambiguous),
+            PairLookup::Missing => {}
+        }
+    }
+    match default {
+        Some(value) => Op::Set(Cow::Borrowed(value), mode),
+        None => Op::Drop(refused.unwrap_or(Reason::Missing)),
+    }
+}

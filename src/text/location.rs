@@ -1,0 +1,59 @@
+//! Reading a `Location` as a browser does: the whitespace around it, and where its base,
+//! query and fragment are.
+
+use super::bytes::{find_byte, find_either};
+
+/// A `Location` cut at its first `#` and at the first `?` before that.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Parts<'a> {
+    /// Everything before the query (scheme, authority, path).
+    pub(crate) base: &'a str,
+    /// The text between `?` and `#`, if there is a `?`.
+    pub(crate) query: Option<&'a str>,
+    /// The text after `#`, if there is one.
+    pub(crate) fragment: Option<&'a str>,
+}
+
+/// Cuts a URL into base, query and fragment, as a browser does.
+pub(crate) fn split(location: &str) -> Parts<'_> {
+    // The base ends at the first `?` or `#`; a query, if any, at the first `#` after it.
+    let base_len = base_len(location);
+    let base = &location[..base_len];
+    match location.as_bytes().get(base_len) {
+        None => Parts {
+            base,
+            query: None,
+            fragment: None,
+        },
+        Some(b'#') => Parts {
+            base,
+            query: None,
+            fragment: Some(&location[base_len + 1..]),
+        },
+        Some(_) => {
+            let rest = &location[base_len + 1..];
+            match find_byte(rest.as_bytes(), b'#') {
+                Some(end) => Parts {
+                    base,
+                    query: Some(&rest[..end]),
+                    fragment: Some(&rest[end + 1..]),
+                },
+                None => Parts {
+                    base,
+                    query: Some(rest),
+                    fragment: None,
+                },
+            }
+        }
+    }
+}
+
+/// What [`split`] calls the base: up to the first `?` or `#`.
+pub(crate) fn base(location: &str) -> &str {
+    location.get(..base_len(location)).unwrap_or(location)
+}
+
+/// The length of what [`split`] calls the base: up to the first `?` or `#`.
+fn base_len(location: &str) -> usize {
+    find_either(location.as_bytes(), b'?', b'#').unwrap_or(location.len())
+}

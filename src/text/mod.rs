@@ -1,0 +1,31 @@
+//! Text functions: a `Location` and a query read as a browser and a form decoder read them,
+//! and the result written. Nothing here knows HTTP types, configuration or tower: functions
+//! over `&str` that return borrowed slices or positions.
+//!
+//! In the order a redirect meets them:
+//!
+//! - [`location`]: the `Location` cut into base, query and fragment;
+//! - [`endpoint`]: scheme, host, port and path of the base, as the browser will read them
+//!   (plain URLs read in place, anything unusual handed to the `url` crate);
+//! - [`scan`]: the query read once, recording where its pairs and its `client_id` are;
+//! - [`query`]: raw pairs, names and values decoded, one name looked up;
+//! - [`encode`]: names and values written `application/x-www-form-urlencoded`;
+//! - [`bytes`]: where the others find bytes (`memchr`, a byte-class table).
+
+mod bytes;
+mod encode;
+mod endpoint;
+mod location;
+mod query;
+mod scan;
+#[cfg(test)]
+mod tests;
+
+pub(crate) use encode::{encoded_len, put_encoded};
+pub(crate) use endpoint::{Endpoint, MAX_HOST_LEN, OriginKey, endpoint_in};
+pub(crate) use location::{Parts, base, split};
+pub(crate) use query::{
+    Lookup, PairLookup, RawPairs, decoded_name, decoded_value, decoded_value_in, lookup_pair,
+    name_is, pairs,
+};
+pub(crate) use scan::Scan;

@@ -1,0 +1,236 @@
+//! Scanning a query: its raw pairs, their names and values decoded as
+//! `application/x-www-form-urlencoded`, and looking one name up.
+
+use std::borrow::Cow;
+
+use url::form_urlencoded;
+
+use super::bytes::{has_escape, scan_name, scan_value};
+
+/// The raw `name=value` pairs of a query, in order, empty pairs included. An empty query has
+/// no pairs.
+pub(crate) fn pairs(query: &str) -> impl Iterator<Item = &str> {
+    RawPairs::new(query).map(|p| p.pair)
+}
+
+/// One raw pair of a query, as [`RawPairs`] finds it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RawPair<'a> {
+    /// Where the pair starts in the query.
+    pub(crate) start: usize,
+    /// `name=value`, `name`, or empty, as it stands in the query.
+    pub(crate) pair: &'a str,
+    /// The raw name: up to the first `=`.
+    pub(crate) name: &'a str,
+    /// Whether the raw name has a `%` or `+`, so that it must be decoded to be compared.
+    pub(crate) encoded: bool,
+}
+
+impl<'a> RawPair<'a> {
+    /// The decoded name; allocates only for an encoded one. `None` for what decodes to no
+    /// name at all.
+    pub(crate) fn decoded_name(&self) -> Option<Cow<'a, str>> {
+        if !self.encoded {
+            return Some(Cow::Borrowed(self.name));
+        }
+        form_urlencoded::parse(self.name.as_bytes())
+            .next()
+            .map(|(decoded, _)| decoded)
+    }
+
+    /// Whether the decoded name is `name`, without allocating for a plain name.
+    fn is(&self, name: &str) -> bool {
+        if self.encoded {
+            self.decoded_name().is_some_and(|decoded| decoded == name)
+        } else {
+            self.name == name
+        }
+    }
+}
+
+/// The pairs of a query in one pass over its bytes: each name is read byte by byte (it is
+/// short, and whether it needs decoding is noted on the way), each value is skipped eight
+/// bytes at a time.
+#[derive(Clone, Debug)]
+pub(crate) struct RawPairs<'a> {
+    pub(crate) query: &'a str,
+    /// Where the next pair starts; `None` once the last one was read.
+    pub(crate) pos: Option<usize>,
+}
+
+impl<'a> RawPairs<'a> {
+    pub(crate) fn new(query: &'a str) -> Self {
+        RawPairs {
+            query,
+            pos: (!query.is_empty()).then_some(0),
+        }
+    }
+}
+
+impl<'a> Iterator for RawPairs<'a> {
+    type Item = RawPair<'a>;
+
+    fn next(&mut self) -> Option<RawPair<'a>> {
+        let start = self.pos?;
+        let bytes = self.query.as_bytes();
+        let (name_end, encoded) = scan_name(bytes, start);
+        let end = match bytes.get(name_end) {
+            Some(b'=') => scan_value(bytes, name_end + 1),
+            _ => name_end,
+        };
+        self.pos = (end < bytes.len()).then_some(end + 1);
+        // Cut at ASCII bytes or the end: char boundaries.
+        Some(RawPair {
+            start,
+            pair: self.query.get(start..end).unwrap_or(""),
+            name: self.query.get(start..name_end).unwrap_or(""),
+            encoded,
+        })
+    }
+}
+
+fn raw_name(pair: &str) -> &str {
+    pair.split_once('=').map_or(pair, |(name, _)| name)
+}
+
+fn raw_value(pair: &str) -> &str {
+    pair.split_once('=').map_or("", |(_, value)| value)
+}
+
+fn needs_decoding(raw: &str) -> bool {
+    has_escape(raw.as_bytes())
+}
+
+/// A raw name, decoded as `application/x-www-form-urlencoded`; allocates only for a name
+/// that is percent-encoded. `None` for what decodes to no name at all.
+pub(crate) fn decoded_name(raw: &str) -> Option<Cow<'_, str>> {
+    if !needs_decoding(raw) {
+        return Some(Cow::Borrowed(raw));
+    }
+    form_urlencoded::parse(raw.as_bytes())
+        .next()
+        .map(|(decoded, _)| decoded)
+}
+
+/// Whether a raw pair's name, decoded as `application/x-www-form-urlencoded`, is `name`.
+/// Compares case-sensitively and allocates only for a name that is percent-encoded.
+pub(crate) fn name_is(pair: &str, name: &str) -> bool {
+    decoded_name(raw_name(pair)).is_some_and(|decoded| decoded == name)
+}
+
+/// The decoded value of a raw pair (`""` for a pair without `=`).
+pub(crate) fn decoded_value(pair: &str) -> Cow<'_, str> {
+    let raw = raw_value(pair);
+    if !needs_decoding(raw) {
+        return Cow::Borrowed(raw);
+    }
+    form_urlencoded::parse(pair.as_bytes())
+        .next()
+        .map_or(Cow::Borrowed(""), |(_, value)| value)
+}
+
+/// Decodes `raw` (`+` as a space, then `%XX` escapes, as `form_urlencoded` does) into the
+/// start of `buf`; the decoded length, or `None` if `buf` may be too short.
+fn decode_bytes(raw: &str, buf: &mut [u8]) -> Option<usize> {
+    fn hex(b: u8) -> Option<u8> {
+        char::from(b).to_digit(16).map(|d| d as u8)
+    }
+    let raw = raw.as_bytes();
+    if raw.len() > buf.len() {
+        return None;
+    }
+    let (mut i, mut n) = (0, 0);
+    while i < raw.len() {
+        let byte = match raw[i] {
+            b'+' => b' ',
+            b'%' => match (
+                raw.get(i + 1).and_then(|&b| hex(b)),
+                raw.get(i + 2).and_then(|&b| hex(b)),
+            ) {
+                (Some(high), Some(low)) => {
+                    i += 2;
+                    high * 16 + low
+                }
+                _ => b'%',
+            },
+            byte => byte,
+        };
+        buf[n] = byte;
+        n += 1;
+        i += 1;
+    }
+    Some(n)
+}
+
+/// The decoded value of a raw pair, like [`decoded_value`], but written into the front of
+/// the stack space `free` (which then starts after it) rather than into a new `String`. Falls
+/// back to [`decoded_value`] when `free` is too short or the bytes are not UTF-8 (which
+/// `form_urlencoded` replaces with U+FFFD).
+pub(crate) fn decoded_value_in<'a>(pair: &'a str, free: &mut &'a mut [u8]) -> Cow<'a, str> {
+    let raw = raw_value(pair);
+    if !needs_decoding(raw) {
+        return Cow::Borrowed(raw);
+    }
+    let Some(n) = decode_bytes(raw, free) else {
+        return decoded_value(pair);
+    };
+    if std::str::from_utf8(&free[..n]).is_err() {
+        return decoded_value(pair);
+    }
+    let (head, tail) = std::mem::take(free).split_at_mut(n);
+    *free = tail;
+    match std::str::from_utf8(head) {
+        Ok(value) => Cow::Borrowed(value),
+        Err(_) => decoded_value(pair),
+    }
+}
+
+/// What a query holds under one name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Lookup<'a> {
+    /// The name is not there.
+    Missing,
+    /// The name is there more than once.
+    Ambiguous,
+    /// The name is there once, with this decoded value (possibly empty).
+    Found(Cow<'a, str>),
+}
+
+/// Looks a decoded name up in a raw query. Only the value found is decoded.
+#[cfg(test)]
+pub(crate) fn lookup<'a>(query: &'a str, name: &str) -> Lookup<'a> {
+    match lookup_pair(query, name) {
+        PairLookup::Found(pair) => Lookup::Found(decoded_value(pair)),
+        PairLookup::Ambiguous => Lookup::Ambiguous,
+        PairLookup::Missing => Lookup::Missing,
+    }
+}
+
+/// What a query holds under one name, undecoded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum PairLookup<'a> {
+    /// The name is not there.
+    Missing,
+    /// The name is there more than once.
+    Ambiguous,
+    /// The name is there once, in this raw pair.
+    Found(&'a str),
+}
+
+/// Like [`lookup`], but finds the raw pair (`name=value` as it stands in the query), so that
+/// the caller decides where to decode its value.
+pub(crate) fn lookup_pair<'a>(query: &'a str, name: &str) -> PairLookup<'a> {
+    let mut found = None;
+    for pair in RawPairs::new(query) {
+        if pair.is(name) {
+            if found.is_some() {
+                return PairLookup::Ambiguous;
+            }
+            found = Some(pair.pair);
+        }
+    }
+    match found {
+        Some(pair) => PairLookup::Found(pair),
+        None => PairLookup::Missing,
+    }
+}

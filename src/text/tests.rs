@@ -1,0 +1,343 @@
+//! Tests of the text functions, against the plain `str` methods and the `url` crate.
+
+use std::borrow::Cow;
+
+use super::endpoint::*;
+use super::location::*;
+use super::query::*;
+use super::scan::*;
+
+#[test]
+fn split_cuts_at_first_hash_then_question_mark() {
+    let cases = [
+        ("https://a/p", "https://a/p", None, None),
+        ("https://a/p?", "https://a/p", Some(""), None),
+        ("https://a/p?x=1#f", "https://a/p", Some("x=1"), Some("f")),
+        ("https://a/p#f?x=1", "https://a/p", None, Some("f?x=1")),
+        (
+            "https://a/p?x=1?y#f#g",
+            "https://a/p",
+            Some("x=1?y"),
+            Some("f#g"),
+        ),
+    ];
+    for (input, base, query, fragment) in cases {
+        let expected = Parts {
+            base,
+            query,
+            fragment,
+        };
+        assert_eq!(split(input), expected, "{input}");
+        assert_eq!(Scan::new(input).parts, expected, "scan of {input}");
+    }
+}
+
+/// A scan cuts as `split` does, finds the pairs `RawPairs` finds (recorded or, past
+/// `SCANNED_PAIRS`, read again), and the `client_id` that `lookup` finds.
+#[test]
+fn scan_reads_what_split_pairs_and_lookup_read() {
+    let many = format!("https://a/p?{}#f", vec!["k=v"; SCANNED_PAIRS + 3].join("&"));
+    // Offsets past 64 KiB are not recorded: the pairs from there on are read again.
+    let long = format!(
+        "https://a/p?a=1&big={}&client_id=z&b=2#f",
+        "x".repeat(70_000)
+    );
+    let cases = [
+        "https://a/p",
+        "https://a/p?",
+        "https://a/p?#",
+        "https://a/p?&",
+        "https://a/p?a=1&&b&=c&client_id=x#f&client_id=y",
+        "https://a/p?client%5Fid=x%20y&client_id=z",
+        "https://a/p?client+id=1&client_id=%41%42",
+        "https://a/p?x=1?y=%zz#f#g",
+        "https://a/p#f?client_id=1",
+        "https://a/p?long_name_of_more_than_eight=value_of_more_than_eight_bytes&=",
+        many.as_str(),
+        long.as_str(),
+    ];
+    for input in cases {
+        let scan = Scan::new(input);
+        assert_eq!(scan.parts, split(input), "{input}");
+        let query = split(input).query.unwrap_or("");
+        let scanned: Vec<_> = scan
+            .pairs()
+            .map(|p| {
+                let (pair, name) = (&query[p.start..p.end], &query[p.start..p.name_end]);
+                (p.start, pair, name, p.encoded)
+            })
+            .collect();
+        let read: Vec<_> = RawPairs::new(query)
+            .map(|p| (p.start, p.pair, p.name, p.encoded))
+            .collect();
+        assert_eq!(scanned, read, "{input}");
+        assert_eq!(scan.count, read.len(), "{input}");
+        assert_eq!(scan.client_id(), lookup(query, "client_id"), "{input}");
+    }
+}
+
+#[test]
+fn names_and_values_are_decoded_as_forms_are() {
+    let cases = [
+        ("login_hint=a%40b.c", "login_hint", true, "a@b.c"),
+        ("login%5Fhint=x+y", "login_hint", true, "x y"),
+        ("login_hint", "login_hint", true, ""),
+        ("login_hint=", "login_hint", true, ""),
+        ("Login_hint=x", "login_hint", false, "x"),
+        ("a=b=c", "a", true, "b=c"),
+        ("a+b=1", "a b", true, "1"),
+        ("a%2Bb=%2B", "a+b", true, "+"),
+        ("", "", true, ""),
+    ];
+    for (pair, name, is, value) in cases {
+        assert_eq!(name_is(pair, name), is, "{pair} is {name}");
+        assert_eq!(decoded_value(pair), value, "{pair}");
+    }
+}
+
+#[test]
+fn lookup_finds_once_or_calls_it_ambiguous() {
+    let q = "a=1&b=2&b=3&c=&d%3D=4&e=x%20y";
+    assert_eq!(lookup(q, "a"), Lookup::Found(Cow::Borrowed("1")));
+    assert_eq!(lookup(q, "b"), Lookup::Ambiguous);
+    assert_eq!(lookup(q, "c"), Lookup::Found(Cow::Borrowed("")));
+    assert_eq!(lookup(q, "d="), Lookup::Found(Cow::Borrowed("4")));
+    assert_eq!(lookup(q, "e"), Lookup::Found(Cow::Borrowed("x y")));
+    assert_eq!(lookup(q, "z"), Lookup::Missing);
+    assert_eq!(lookup("", "a"), Lookup::Missing);
+}
+
+#[test]
+fn endpoint_table() {
+    // (location, origin key, path) or None: what a browser would go to.
+    let cases = [
+        (
+            "https://idp.example/a",
+            Some(("https://idp.example:443", "/a")),
+        ),
+        (
+            "HTTPS://IDP.Example:443/a?x#y",
+            Some(("https://idp.example:443", "/a")),
+        ),
+        (
+            "http://idp.example:8080",
+            Some(("http://idp.example:8080", "/")),
+        ),
+        (
+            "http://idp.example:0080/",
+            Some(("http://idp.example:80", "/")),
+        ),
+        ("https://127.0.0.1:9/a", Some(("https://127.0.0.1:9", "/a"))),
+        ("https://0x7f.1/a", Some(("https://127.0.0.1:443", "/a"))),
+        (
+            "https://idp.example@evil.example/a",
+            Some(("https://evil.example:443", "/a")),
+        ),
+        (
+            "https://evil.example\\@idp.example/a",
+            Some(("https://evil.example:443", "/@idp.example/a")),
+        ),
+        ("https://[::1]:8443/a", Some(("https://[::1]:8443", "/a"))),
+        (
+            "https://idp.example/a/../b",
+            Some(("https://idp.example:443", "/b")),
+        ),
+        (
+            "https://idp.example/a/%2e/b",
+            Some(("https://idp.example:443", "/a/b")),
+        ),
+        (
+            "https:idp.example/a",
+            Some(("https://idp.example:443", "/a")),
+        ),
+        (
+            "https://xn--bcher-kva.example/a",
+            Some(("https://xn--bcher-kva.example:443", "/a")),
+        ),
+        (
+            "https://b%C3%BCcher.example/a",
+            Some(("https://xn--bcher-kva.example:443", "/a")),
+        ),
+        ("https://idp.example:99999/a", None),
+        ("/authorize?x=1", None),
+        ("//idp.example/a", None),
+        ("mailto:x@idp.example", None),
+        ("ftp://idp.example/a", None),
+        ("https://", None),
+    ];
+    for (location, expected) in cases {
+        let got = endpoint(location);
+        let got = got.as_ref().map(|e| (e.origin_key(), e.path.as_ref()));
+        let got = got.as_ref().map(|(origin, path)| (origin.as_str(), *path));
+        assert_eq!(got, expected, "{location}");
+    }
+}
+
+mod agrees_with_reference {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn raw_pairs_split_as_str_split_does(query in "[a=&%+\u{e9}]{0,40}") {
+            let expected: Vec<(&str, &str)> = if query.is_empty() {
+                Vec::new()
+            } else {
+                query
+                    .split('&')
+                    .map(|p| (p, p.split_once('=').map_or(p, |(n, _)| n)))
+                    .collect()
+            };
+            let got: Vec<(&str, &str)> =
+                RawPairs::new(&query).map(|p| (p.pair, p.name)).collect();
+            prop_assert_eq!(got, expected);
+            for pair in RawPairs::new(&query) {
+                prop_assert_eq!(pair.encoded, pair.name.contains(['%', '+']));
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn raw_pairs_read_long_names_as_str_split_does(
+            query in "([a-c%+\u{e9}]{0,20}[=&]?){0,5}",
+        ) {
+            let expected: Vec<(&str, &str, bool)> = if query.is_empty() {
+                Vec::new()
+            } else {
+                query
+                    .split('&')
+                    .map(|p| {
+                        let name = p.split_once('=').map_or(p, |(n, _)| n);
+                        (p, name, name.contains(['%', '+']))
+                    })
+                    .collect()
+            };
+            let got: Vec<(&str, &str, bool)> =
+                RawPairs::new(&query).map(|p| (p.pair, p.name, p.encoded)).collect();
+            prop_assert_eq!(got, expected);
+        }
+
+        #[test]
+        fn split_is_the_reference_split(location in "[a?#/.]{0,30}") {
+            prop_assert_eq!(split(&location), oracle::split(&location));
+        }
+
+        #[test]
+        fn plain_host_is_the_reference(host in "([a0-9xX\\-]{0,5}[.]?){0,6}|([0-9]{1,4}[.]?){1,5}") {
+            // The host is read inside `fast_endpoint`, with and without a port.
+            let plain = !host.is_empty() && oracle::plain_host(&host);
+            for location in [format!("https://{host}/p"), format!("https://{host}:8443/p")] {
+                let read = matches!(fast_endpoint(&location), Fast::Endpoint(_));
+                prop_assert_eq!(read, plain, "{}", location);
+            }
+        }
+
+        #[test]
+        fn plain_path_is_the_reference(path in "(/[a.%2eE\\\\ ]{0,6}){0,5}") {
+            prop_assert_eq!(plain_path(&path), oracle::plain_path(&path), "{}", path);
+        }
+    }
+
+    /// `split`, `plain_host` and `plain_path` as they were first written.
+    mod oracle {
+        use crate::text::{Parts, endpoint::is_dot_segment};
+
+        pub(super) fn split(location: &str) -> Parts<'_> {
+            let (rest, fragment) = match location.split_once('#') {
+                Some((rest, fragment)) => (rest, Some(fragment)),
+                None => (location, None),
+            };
+            let (base, query) = match rest.split_once('?') {
+                Some((base, query)) => (base, Some(query)),
+                None => (rest, None),
+            };
+            Parts {
+                base,
+                query,
+                fragment,
+            }
+        }
+
+        pub(super) fn plain_host(host: &str) -> bool {
+            let labels = host.split('.');
+            if host.ends_with('.') || host.split('.').any(|l| l.is_empty()) {
+                return false;
+            }
+            if labels
+                .clone()
+                .any(|l| l.len() >= 4 && l[..4].eq_ignore_ascii_case("xn--"))
+            {
+                return false;
+            }
+            let last = host.rsplit('.').next().unwrap_or("");
+            if last.starts_with(|c: char| c.is_ascii_alphabetic()) {
+                return true;
+            }
+            let mut count = 0;
+            for label in labels {
+                count += 1;
+                let canonical = label.len() <= 3
+                    && label.bytes().all(|b| b.is_ascii_digit())
+                    && (label == "0" || !label.starts_with('0'))
+                    && label.parse::<u16>().is_ok_and(|n| n <= 255);
+                if !canonical {
+                    return false;
+                }
+            }
+            count == 4
+        }
+
+        pub(super) fn plain_path(path: &str) -> bool {
+            let chars_ok = path.bytes().all(|b| {
+                b.is_ascii_alphanumeric()
+                    || matches!(
+                        b,
+                        b'/' | b'-'
+                            | b'.'
+                            | b'_'
+                            | b'~'
+                            | b'%'
+                            | b'!'
+                            | b'$'
+                            | b'&'
+                            | b'\''
+                            | b'('
+                            | b')'
+                            | b'*'
+                            | b'+'
+                            | b','
+                            | b';'
+                            | b'='
+                            | b':'
+                            | b'@'
+                    )
+            });
+            chars_ok && !path.split('/').any(is_dot_segment)
+        }
+    }
+
+    #[test]
+    fn decoding_in_place_is_decoding() {
+        for raw in [
+            "a", "a%40b", "a+b", "%", "%4", "%4g", "%%41", "+%2B+", "%C3%A9", "%FF", "%e9", "%+41",
+            "a=b%3D",
+        ] {
+            let pair = format!("n={raw}");
+            let mut space = [0u8; 64];
+            let mut free: &mut [u8] = &mut space;
+            assert_eq!(
+                decoded_value_in(&pair, &mut free),
+                decoded_value(&pair),
+                "{raw}"
+            );
+            let mut tiny = [0u8; 1];
+            let mut free: &mut [u8] = &mut tiny;
+            assert_eq!(
+                decoded_value_in(&pair, &mut free),
+                decoded_value(&pair),
+                "{raw}"
+            );
+        }
+    }
+}

@@ -471,6 +471,162 @@ fn oidc_and_okta_read_the_endpoint_auth0_stored_from_discovery() {
     assert_eq!(okta["protocol"], "oidc");
 }
 
+#[test]
+fn an_oidc_connection_with_only_a_discovery_url_names_the_option_to_add() {
+    let err = Config::from_auth0_connections(&format!(
+        r#"[{}, {},
+            {{"name": "corp-oidc", "strategy": "oidc", "options": {{"client_id": "corp",
+              "type": "back_channel", "scope": "openid profile email",
+              "discovery_url": "https://sso.corp.example/.well-known/openid-configuration",
+              "upstream_params": {{"a": {{"value": "1"}}}}}}}}]"#,
+        social("github", r#"{"a": {"value": "1"}}"#),
+        waad("entra", "app", r#""domain": "contoso.onmicrosoft.com""#),
+    ))
+    .unwrap_err();
+    let problems: Vec<(String, String)> = err
+        .problems()
+        .map(|(p, m)| (p.to_owned(), m.to_owned()))
+        .collect();
+    assert_eq!(problems.len(), 1, "{err}");
+    assert_eq!(problems[0].0, "[2].options");
+    assert!(
+        problems[0].1.contains("\"corp-oidc\"")
+            && problems[0].1.contains("options.authorization_endpoint"),
+        "{err}"
+    );
+}
+
+#[test]
+fn enterprise_connections_missing_their_endpoint_name_the_option() {
+    let params = r#""upstream_params": {"a": {"value": "1"}}"#;
+    let cases = [
+        // Entra ID without any tenant.
+        (
+            r#""strategy": "waad", "options": {"client_id": "app", "identity_api": "microsoft-identity-platform-v2.0", "#,
+            "options.domain",
+        ),
+        // A tenant that would smuggle a path or a wildcard into the URL.
+        (
+            r#""strategy": "waad", "options": {"domain": "contoso.com/evil", "#,
+            "options.domain",
+        ),
+        (
+            r#""strategy": "waad", "options": {"tenant_domain": "*.onmicrosoft.com", "#,
+            "options.tenant_domain",
+        ),
+        (
+            r#""strategy": "waad", "options": {"domain": "contoso.com", "identity_api": "v3", "#,
+            "options.identity_api",
+        ),
+        (
+            r#""strategy": "adfs", "options": {"adfs_server": "https://adfs.contoso.com/FederationMetadata/2007-06/FederationMetadata.xml", "#,
+            "options.signInEndpoint",
+        ),
+        (
+            r#""strategy": "pingfederate", "options": {"#,
+            "options.signInEndpoint",
+        ),
+        (
+            r#""strategy": "pingfederate", "options": {"pingFederateBaseUrl": "sso.fabrikam.com", "#,
+            "options.signInEndpoint",
+        ),
+        (
+            r#""strategy": "okta", "options": {"domain": "https://acme.okta.com", "#,
+            "options.authorization_endpoint",
+        ),
+        (
+            r#""strategy": "okta", "options": {"#,
+            "options.authorization_endpoint",
+        ),
+        (
+            r#""strategy": "auth0", "options": {"#,
+            "without redirecting",
+        ),
+    ];
+    let json = cases
+        .iter()
+        .enumerate()
+        .map(|(i, (options, _))| format!(r#"{{"name": "c{i}", {options}{params}}}}}"#))
+        .collect::<Vec<_>>()
+        .join(",");
+    let err = Config::from_auth0_connections(&format!("[{json}]")).unwrap_err();
+    let problems: Vec<(String, String)> = err
+        .problems()
+        .map(|(p, m)| (p.to_owned(), m.to_owned()))
+        .collect();
+    assert_eq!(problems.len(), cases.len(), "{err}");
+    for (i, ((path, message), (_, names))) in problems.iter().zip(cases).enumerate() {
+        assert_eq!(*path, format!("[{i}].options"), "{err}");
+        assert!(
+            message.contains(&format!("\"c{i}\"")) && message.contains(names),
+            "{i}: {message}"
+        );
+    }
+}
+
+#[test]
+fn no_connection_object_makes_the_import_panic() {
+    let strategies = [
+        "waad",
+        "google-apps",
+        "adfs",
+        "pingfederate",
+        "samlp",
+        "oidc",
+        "okta",
+        "oauth2",
+        "auth0",
+        "github",
+        "unknown",
+        "",
+    ];
+    let keys = [
+        "domain",
+        "tenant_domain",
+        "tenantId",
+        "identity_api",
+        "waad_protocol",
+        "use_wsfed",
+        "useCommonEndpoint",
+        "signInEndpoint",
+        "pingFederateBaseUrl",
+        "authorizationURL",
+        "authorization_endpoint",
+        "oidc_metadata",
+        "discovery_url",
+        "client_id",
+    ];
+    let values = [
+        "null",
+        "true",
+        "42",
+        "\"\"",
+        "\"*\"",
+        "\"..\"",
+        "\"a/b?c#d\"",
+        "\"https:/\u{ff}\u{ff}\u{ff}\"",
+        "\"http://[::1\"",
+        "\"\u{130}stanbul.example\"",
+        "[\"x\"]",
+        "{\"authorization_endpoint\": {}}",
+    ];
+    for strategy in strategies {
+        for value in values {
+            let bare = format!(r#"{{"name": "c", "strategy": "{strategy}", "options": {value}}}"#);
+            let _ = Config::from_auth0_connections(&bare);
+            for key in keys {
+                let json = format!(
+                    r#"{{"name": "c", "strategy": "{strategy}", "options": {{"{key}": {value},
+                        "upstream_params": {{"a": {{"value": "1"}}}}}}}}"#
+                );
+                if let Err(e) = Config::from_auth0_connections(&json) {
+                    assert!(!e.to_string().is_empty());
+                }
+            }
+        }
+    }
+}
+
 #[tokio::test]
 async fn kinde_documented_examples_behave_as_documented() {
     // Kinde's upstream params JSON already is `upstream_params`.

@@ -1,14 +1,25 @@
 //! Import of Auth0 Management API connection objects.
+//!
+//! The options read are those the Management API returns (`GET /api/v2/connections`); none
+//! is fetched from the network (no discovery document, no federation metadata). Where the
+//! endpoint cannot be known from the object itself, the error names the option to add.
 
 use super::json::Node;
 use crate::ConfigError;
 
-/// Authorization endpoints of Auth0 strategies whose URL Auth0 knows without being told, with
-/// the protocol each speaks. `options.authorizationURL` (or `authorization_endpoint`) in a
-/// connection object overrides the table.
-pub(crate) const KNOWN_ENDPOINTS: [(&str, &str, &str); 15] = [
+/// Authorization endpoints of Auth0 strategies whose URL is fixed, with the protocol each
+/// speaks. `options.authorizationURL` (or `authorization_endpoint`) in a connection object
+/// overrides the table.
+pub(crate) const KNOWN_ENDPOINTS: [(&str, &str, &str); 16] = [
     (
         "google-oauth2",
+        "https://accounts.google.com/o/oauth2/v2/auth",
+        "oidc",
+    ),
+    // Google Workspace signs in at Google's own endpoint; its `options.domain` is the
+    // Workspace domain (sent as `hd`), not a host.
+    (
+        "google-apps",
         "https://accounts.google.com/o/oauth2/v2/auth",
         "oidc",
     ),
@@ -77,6 +88,12 @@ pub(crate) const KNOWN_ENDPOINTS: [(&str, &str, &str); 15] = [
     ),
 ];
 
+/// Strategies that sign users in without redirecting them to an identity provider.
+const NO_REDIRECT: [&str; 6] = ["auth0", "email", "sms", "ad", "auth0-adldap", "ip"];
+
+/// Microsoft Entra ID's sign-in host (global cloud).
+const ENTRA: &str = "https://login.microsoftonline.com";
+
 fn string(node: Option<&Node>) -> Option<&str> {
     match node {
         Some(Node::String(s)) if !s.is_empty() => Some(s),
@@ -84,38 +101,186 @@ fn string(node: Option<&Node>) -> Option<&str> {
     }
 }
 
+/// The `options` object of one connection (absent, or not an object, reads as empty).
+#[derive(Clone, Copy)]
+struct Options<'a>(Option<&'a Node>);
+
+impl<'a> Options<'a> {
+    fn get(self, key: &str) -> Option<&'a Node> {
+        self.0.and_then(|o| o.get(key))
+    }
+
+    /// A non-empty string option.
+    fn string(self, key: &str) -> Option<&'a str> {
+        string(self.get(key))
+    }
+
+    /// A boolean option that is `true` (anything else is `false`).
+    fn flag(self, key: &str) -> bool {
+        matches!(self.get(key), Some(Node::Bool(true)))
+    }
+}
+
+/// Whether `s` can stand as a host, or as the tenant segment of an Entra ID path, in a URL
+/// built from it: dot-separated labels of ASCII letters, digits and `-` (a domain name or a
+/// tenant ID), nothing that would add a scheme, port, path, query or `*` wildcard.
+fn is_dns_name(s: &str) -> bool {
+    s.len() <= 253
+        && s.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+}
+
+/// Whether `s` is an `http(s)://` URL a path can be appended to: no query, fragment, `*`
+/// or whitespace.
+fn is_base_url(s: &str) -> bool {
+    let lower = s.get(..8).unwrap_or(s).to_ascii_lowercase();
+    (lower.starts_with("https://") || lower.starts_with("http://"))
+        && !s
+            .bytes()
+            .any(|b| matches!(b, b'?' | b'#' | b'*') || b.is_ascii_whitespace())
+}
+
 /// The endpoint and protocol of one Auth0 connection, or what is missing.
 fn endpoint(strategy: &str, options: Option<&Node>) -> Result<(String, &'static str), String> {
-    let option = |key: &str| string(options.and_then(|o| o.get(key)));
-    let protocol = match strategy {
-        "samlp" => "saml",
-        "oidc" | "okta" | "google-oauth2" | "apple" => "oidc",
-        "twitter" => "oauth1",
-        _ => "oauth2",
-    };
-    if strategy == "samlp" {
-        return option("signInEndpoint")
-            .map(|url| (url.to_owned(), protocol))
-            .ok_or_else(|| "strategy \"samlp\" needs options.signInEndpoint".to_owned());
+    let options = Options(options);
+    if matches!(strategy, "samlp" | "adfs" | "pingfederate") {
+        return sign_in_endpoint(strategy, options).map(|url| (url, "saml"));
     }
-    if let Some(url) = option("authorizationURL").or_else(|| option("authorization_endpoint")) {
+    let known = KNOWN_ENDPOINTS
+        .iter()
+        .find(|(name, _, _)| *name == strategy);
+    let protocol = match strategy {
+        "oidc" | "okta" | "waad" => "oidc",
+        _ => known.map_or("oauth2", |(_, _, protocol)| *protocol),
+    };
+    if let Some(url) = options
+        .string("authorizationURL")
+        .or_else(|| options.string("authorization_endpoint"))
+    {
         return Ok((url.to_owned(), protocol));
     }
-    if strategy == "okta" {
-        if let Some(domain) = option("domain") {
-            return Ok((format!("https://{domain}/oauth2/v1/authorize"), protocol));
+    match strategy {
+        "oidc" | "okta" => {
+            // What Auth0 stored from the discovery document, when it ran discovery.
+            let metadata = options.get("oidc_metadata");
+            if let Some(url) = string(metadata.and_then(|m| m.get("authorization_endpoint"))) {
+                return Ok((url.to_owned(), protocol));
+            }
+            if strategy == "okta" {
+                return match options.string("domain") {
+                    Some(domain) if is_dns_name(domain) => {
+                        Ok((format!("https://{domain}/oauth2/v1/authorize"), protocol))
+                    }
+                    Some(_) => Err("options.domain of strategy \"okta\" is not a domain name \
+                                    (no scheme, port or path): set options.authorization_endpoint"
+                        .to_owned()),
+                    None => Err("strategy \"okta\" needs options.authorization_endpoint \
+                                 (or options.domain)"
+                        .to_owned()),
+                };
+            }
+            Err(if options.string("discovery_url").is_some() {
+                "strategy \"oidc\" needs options.authorization_endpoint: the discovery document \
+                 at options.discovery_url is not fetched"
+            } else {
+                "strategy \"oidc\" needs options.authorization_endpoint"
+            }
+            .to_owned())
         }
+        "waad" => entra(options),
+        _ if NO_REDIRECT.contains(&strategy) => Err(format!(
+            "strategy \"{strategy}\" signs users in without redirecting them to an identity \
+             provider: it has no authorization endpoint"
+        )),
+        _ => known
+            .map(|(_, url, protocol)| ((*url).to_owned(), *protocol))
+            .ok_or_else(|| {
+                format!(
+                    "the authorization endpoint of strategy \"{strategy}\" is not known: \
+                     set options.authorizationURL"
+                )
+            }),
     }
-    KNOWN_ENDPOINTS
-        .iter()
-        .find(|(name, _, _)| *name == strategy)
-        .map(|(_, url, protocol)| ((*url).to_owned(), *protocol))
-        .ok_or_else(|| {
-            format!(
-                "the authorization endpoint of strategy \"{strategy}\" is not known: \
-                 set options.authorizationURL"
-            )
-        })
+}
+
+/// The SAML (`samlp`, `pingfederate`) or WS-Federation (`adfs`) sign-in endpoint.
+fn sign_in_endpoint(strategy: &str, options: Options<'_>) -> Result<String, String> {
+    if let Some(url) = options.string("signInEndpoint") {
+        return Ok(url.to_owned());
+    }
+    let why = match (strategy, options.string("pingFederateBaseUrl")) {
+        // PingFederate's SAML 2.0 single sign-on service is at a fixed path of its base URL.
+        ("pingfederate", Some(base)) if is_base_url(base) => {
+            return Ok(format!("{}/idp/SSO.saml2", base.trim_end_matches('/')));
+        }
+        ("pingfederate", Some(_)) => {
+            "options.pingFederateBaseUrl of strategy \"pingfederate\" is not an http(s) URL \
+             without query or fragment: set options.signInEndpoint"
+        }
+        ("pingfederate", None) => {
+            "strategy \"pingfederate\" needs options.signInEndpoint (or options.pingFederateBaseUrl)"
+        }
+        ("adfs", _) => {
+            "strategy \"adfs\" needs options.signInEndpoint: the federation metadata \
+             (options.adfs_server, options.fedMetadataXml) is not read"
+        }
+        _ => "strategy \"samlp\" needs options.signInEndpoint",
+    };
+    Err(why.to_owned())
+}
+
+/// Entra ID (`waad`): `https://login.microsoftonline.com/{tenant}/...`.
+///
+/// The tenant is `common` when `options.useCommonEndpoint` (or the older
+/// `waad_common_endpoint`) is `true`; else `options.domain` (the Dashboard's "Microsoft Azure
+/// AD Domain", e.g. `contoso.onmicrosoft.com`), else `options.tenant_domain`, else
+/// `options.tenantId` (the tenant's UUID). `options.app_domain` is the Auth0 tenant's own
+/// domain and is never read. The path is `/wsfed` (WS-Federation, no `client_id`) when
+/// `options.use_wsfed` is `true` or `options.waad_protocol` is `"ws-federation"`; else
+/// `/oauth2/authorize` for `options.identity_api` `"azure-active-directory-v1.0"`, and
+/// `/oauth2/v2.0/authorize` for `"microsoft-identity-platform-v2.0"` or none (the API's
+/// default).
+fn entra(options: Options<'_>) -> Result<(String, &'static str), String> {
+    let tenant = if options.flag("useCommonEndpoint") || options.flag("waad_common_endpoint") {
+        "common"
+    } else {
+        let (key, tenant) = ["domain", "tenant_domain", "tenantId"]
+            .into_iter()
+            .find_map(|key| options.string(key).map(|tenant| (key, tenant)))
+            .ok_or_else(|| {
+                "strategy \"waad\" needs options.domain, the Entra ID tenant \
+                 (or options.tenant_domain, options.tenantId, or options.useCommonEndpoint: true)"
+                    .to_owned()
+            })?;
+        if !is_dns_name(tenant) {
+            return Err(format!(
+                "options.{key} of strategy \"waad\" is not an Entra ID tenant \
+                 (a domain name or a tenant ID)"
+            ));
+        }
+        tenant
+    };
+    if options.flag("use_wsfed") || options.string("waad_protocol") == Some("ws-federation") {
+        return Ok((format!("{ENTRA}/{tenant}/wsfed"), "saml"));
+    }
+    let path = match options.get("identity_api") {
+        None | Some(Node::Null) => "oauth2/v2.0/authorize",
+        Some(Node::String(api)) if api.is_empty() || api == "microsoft-identity-platform-v2.0" => {
+            "oauth2/v2.0/authorize"
+        }
+        Some(Node::String(api)) if api == "azure-active-directory-v1.0" => "oauth2/authorize",
+        Some(_) => {
+            return Err("options.identity_api of strategy \"waad\" is neither \
+                        \"microsoft-identity-platform-v2.0\" nor \"azure-active-directory-v1.0\""
+                .to_owned());
+        }
+    };
+    Ok((format!("{ENTRA}/{tenant}/{path}"), "oidc"))
 }
 
 /// Turns Auth0 connection objects (one, or an array) into this crate's JSON form.

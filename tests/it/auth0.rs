@@ -203,6 +203,430 @@ fn connections_without_upstream_params_are_skipped_and_bad_params_are_reported()
     assert!(Config::from_auth0_connections(r#"[{"strategy": "github"}]"#).is_err());
 }
 
+/// The imported connection `name` as this crate's JSON form writes it.
+fn exported(config: &Config, name: &str) -> serde_json::Value {
+    let json: serde_json::Value = serde_json::from_str(&config.to_json()).unwrap();
+    json["connections"][name].clone()
+}
+
+/// An Entra ID connection shaped as `GET /api/v2/connections` returns one; `extra` holds the
+/// options that choose the endpoint.
+fn waad(name: &str, client_id: &str, extra: &str) -> String {
+    format!(
+        r#"{{"id": "con_{name}", "name": "{name}", "strategy": "waad",
+            "options": {{"client_id": "{client_id}", "client_secret": "s3cr3t", "strategy_version": 2,
+              {extra},
+              "app_domain": "acme.us.auth0.com", "domain_aliases": ["contoso.com"],
+              "api_enable_users": true, "basic_profile": true, "ext_profile": true,
+              "ext_groups": false, "userid_attribute": "oid", "thumbprints": [],
+              "should_trust_email_verified_connection": "never_set_emails_as_verified",
+              "upstream_params": {{"domain_hint": {{"value": "contoso.com"}},
+                                   "login_hint": {{"alias": "login_hint"}}}}}},
+            "provisioning_ticket_url": "https://acme.us.auth0.com/p/waad/AbCd1234",
+            "is_domain_connection": false, "show_as_button": true, "realms": ["{name}"]}}"#
+    )
+}
+
+#[tokio::test]
+async fn entra_id_endpoints_follow_the_tenant_the_protocol_and_the_identity_api() {
+    let json = format!(
+        "[{}, {}, {}, {}, {}]",
+        waad(
+            "entra-v2",
+            "0b7a5c1e-1111-4a2b-9c3d-000000000001",
+            r#""domain": "contoso.onmicrosoft.com", "tenant_domain": "contoso.onmicrosoft.com",
+               "identity_api": "microsoft-identity-platform-v2.0", "waad_protocol": "openid-connect",
+               "use_wsfed": false, "useCommonEndpoint": false, "waad_common_endpoint": false"#
+        ),
+        waad(
+            "entra-v1",
+            "0b7a5c1e-1111-4a2b-9c3d-000000000002",
+            r#""domain": "fabrikam.onmicrosoft.com", "tenant_domain": "fabrikam.onmicrosoft.com",
+               "identity_api": "azure-active-directory-v1.0", "waad_protocol": "openid-connect",
+               "use_wsfed": false, "useCommonEndpoint": false"#
+        ),
+        waad(
+            "entra-common",
+            "0b7a5c1e-1111-4a2b-9c3d-000000000003",
+            r#""domain": "contoso.onmicrosoft.com", "tenant_domain": "contoso.onmicrosoft.com",
+               "identity_api": "microsoft-identity-platform-v2.0", "useCommonEndpoint": true,
+               "userid_attribute": "sub""#
+        ),
+        waad(
+            "entra-wsfed",
+            "0b7a5c1e-1111-4a2b-9c3d-000000000004",
+            r#""domain": "northwind.onmicrosoft.com", "tenant_domain": "northwind.onmicrosoft.com",
+               "identity_api": "azure-active-directory-v1.0", "waad_protocol": "ws-federation",
+               "use_wsfed": true"#
+        ),
+        waad(
+            "entra-by-id",
+            "0b7a5c1e-1111-4a2b-9c3d-000000000005",
+            r#""tenantId": "72f988bf-86f1-41af-91ab-2d7cd011db47""#
+        ),
+    );
+    let config = Config::from_auth0_connections(&json).unwrap();
+    let host = "https://login.microsoftonline.com";
+    let cases = [
+        (
+            "entra-v2",
+            format!("{host}/contoso.onmicrosoft.com/oauth2/v2.0/authorize"),
+            "oidc",
+        ),
+        (
+            "entra-v1",
+            format!("{host}/fabrikam.onmicrosoft.com/oauth2/authorize"),
+            "oidc",
+        ),
+        (
+            "entra-common",
+            format!("{host}/common/oauth2/v2.0/authorize"),
+            "oidc",
+        ),
+        (
+            "entra-wsfed",
+            format!("{host}/northwind.onmicrosoft.com/wsfed"),
+            "saml",
+        ),
+        (
+            "entra-by-id",
+            format!("{host}/72f988bf-86f1-41af-91ab-2d7cd011db47/oauth2/v2.0/authorize"),
+            "oidc",
+        ),
+    ];
+    for (name, url, protocol) in &cases {
+        let exported = exported(&config, name);
+        assert_eq!(exported["authorization_url"], **url, "{name}");
+        assert_eq!(exported["protocol"], *protocol, "{name}");
+        assert_eq!(
+            exported["upstream_params"]["login_hint"]["alias"], "login_hint",
+            "{name}"
+        );
+    }
+    // OpenID Connect redirects carry the app's client_id; WS-Federation ones carry none.
+    assert_eq!(
+        exported(&config, "entra-v2")["client_id"],
+        "0b7a5c1e-1111-4a2b-9c3d-000000000001"
+    );
+    assert!(exported(&config, "entra-wsfed").get("client_id").is_none());
+
+    let locations = [
+        format!(
+            "{}?client_id=0b7a5c1e-1111-4a2b-9c3d-000000000001&response_type=code&state=s",
+            cases[0].1
+        ),
+        format!(
+            "{}?client_id=0b7a5c1e-1111-4a2b-9c3d-000000000002&response_type=code&state=s",
+            cases[1].1
+        ),
+        format!(
+            "{}?client_id=0b7a5c1e-1111-4a2b-9c3d-000000000003&response_type=code&state=s",
+            cases[2].1
+        ),
+        format!(
+            "{}?wa=wsignin1.0&wtrealm=urn%3Aauth0%3Aacme%3Aentra-wsfed&wctx=c",
+            cases[3].1
+        ),
+        format!(
+            "{}?client_id=0b7a5c1e-1111-4a2b-9c3d-000000000005&response_type=code&state=s",
+            cases[4].1
+        ),
+    ];
+    for loc in locations {
+        assert_eq!(
+            location(
+                config.clone(),
+                "/authorize?connection=x&login_hint=alice@contoso.com",
+                &loc
+            )
+            .await,
+            format!("{loc}&domain_hint=contoso.com&login_hint=alice%40contoso.com")
+        );
+    }
+}
+
+#[tokio::test]
+async fn google_workspace_signs_in_at_google_whatever_its_domain() {
+    // `options.domain` is the Workspace domain, not a host; `client_id` is empty while the
+    // connection uses Auth0's development keys.
+    let json = r#"[
+      {"id": "con_gw1", "name": "acme-workspace", "strategy": "google-apps",
+       "options": {"client_id": "1234-acme.apps.googleusercontent.com", "client_secret": "s",
+         "domain": "acme.com", "tenant_domain": "acme.com", "domain_aliases": ["acme.com", "acme.co.uk"],
+         "ext_profile": true, "ext_groups": true, "api_enable_users": true, "map_user_id_to_id": true,
+         "email": true, "profile": true, "scope": ["email", "profile"], "handle_login_from_social": true,
+         "upstream_params": {"prompt": {"value": "select_account"}, "login_hint": {"alias": "login_hint"}}},
+       "is_domain_connection": false, "show_as_button": false, "realms": ["acme-workspace"]},
+      {"id": "con_gw2", "name": "dev-workspace", "strategy": "google-apps",
+       "options": {"client_id": "", "client_secret": "", "domain": "dev.example", "tenant_domain": "dev.example",
+         "upstream_params": {"hl": {"value": "fr"}}}}
+    ]"#;
+    let config = Config::from_auth0_connections(json).unwrap();
+    let google = "https://accounts.google.com/o/oauth2/v2/auth";
+    let acme = exported(&config, "acme-workspace");
+    assert_eq!(acme["authorization_url"], google);
+    assert_eq!(acme["client_id"], "1234-acme.apps.googleusercontent.com");
+    assert_eq!(acme["protocol"], "oidc");
+    assert_eq!(acme["upstream_params"]["prompt"]["value"], "select_account");
+    let dev = exported(&config, "dev-workspace");
+    assert_eq!(dev["authorization_url"], google);
+    assert!(dev.get("client_id").is_none());
+
+    let loc = format!(
+        "{google}?response_type=code&client_id=1234-acme.apps.googleusercontent.com&hd=acme.com&state=s"
+    );
+    assert_eq!(
+        location(config.clone(), "/authorize?login_hint=bob@acme.com", &loc).await,
+        format!("{loc}&prompt=select_account&login_hint=bob%40acme.com")
+    );
+    let loc = format!("{google}?response_type=code&client_id=auth0-dev-keys&state=s");
+    assert_eq!(location(config, "/", &loc).await, format!("{loc}&hl=fr"));
+}
+
+#[tokio::test]
+async fn adfs_and_pingfederate_use_their_sign_in_endpoint() {
+    let json = r#"[
+      {"id": "con_adfs", "name": "contoso-adfs", "strategy": "adfs",
+       "options": {"strategy_version": 2, "tenant_domain": "contoso.com", "domain_aliases": ["contoso.com"],
+         "adfs_server": "https://adfs.contoso.com/FederationMetadata/2007-06/FederationMetadata.xml",
+         "signInEndpoint": "https://adfs.contoso.com/adfs/ls/", "thumbprints": ["2ed8047f8e84097e9e4579912efc013c96a07f0c"],
+         "api_enable_users": false, "should_trust_email_verified_connection": "always_set_emails_as_verified",
+         "upstream_params": {"username": {"alias": "login_hint"}}}},
+      {"id": "con_ping1", "name": "fabrikam-ping", "strategy": "pingfederate",
+       "options": {"pingFederateBaseUrl": "https://sso.fabrikam.com:9031",
+         "signInEndpoint": "https://sso.fabrikam.com:9031/idp/SSO.saml2",
+         "signSAMLRequest": true, "signatureAlgorithm": "rsa-sha256", "digestAlgorithm": "sha256",
+         "tenant_domain": "fabrikam.com", "thumbprints": ["b93611bf2cfdb64110c7aae1485718cc9385e151"],
+         "idpinitiated": {"enabled": false, "client_id": "not-an-idp-client", "client_protocol": "samlp"},
+         "upstream_params": {"ForceAuthn": {"value": "true"}}}},
+      {"id": "con_ping2", "name": "northwind-ping", "strategy": "pingfederate",
+       "options": {"pingFederateBaseUrl": "https://pf.northwind.example/", "tenant_domain": "northwind.example",
+         "upstream_params": {"IdpAdapterId": {"value": "HTMLForm"}}}}
+    ]"#;
+    let config = Config::from_auth0_connections(json).unwrap();
+    let cases = [
+        (
+            "contoso-adfs",
+            "https://adfs.contoso.com/adfs/ls/",
+            "?wa=wsignin1.0&wtrealm=urn%3Aauth0%3Aacme&wctx=c",
+            "&username=carol%40contoso.com",
+        ),
+        (
+            "fabrikam-ping",
+            "https://sso.fabrikam.com:9031/idp/SSO.saml2",
+            "?SAMLRequest=fZJNT&RelayState=r&SigAlg=x&Signature=y",
+            "&ForceAuthn=true",
+        ),
+        (
+            "northwind-ping",
+            "https://pf.northwind.example/idp/SSO.saml2",
+            "?SAMLRequest=fZJNT&RelayState=r",
+            "&IdpAdapterId=HTMLForm",
+        ),
+    ];
+    for (name, url, query, added) in cases {
+        let exported = exported(&config, name);
+        assert_eq!(exported["authorization_url"], url, "{name}");
+        assert_eq!(exported["protocol"], "saml", "{name}");
+        assert!(exported.get("client_id").is_none(), "{name}");
+        let loc = format!("{url}{query}");
+        assert_eq!(
+            location(
+                config.clone(),
+                "/authorize?login_hint=carol@contoso.com",
+                &loc
+            )
+            .await,
+            format!("{loc}{added}"),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn oidc_and_okta_read_the_endpoint_auth0_stored_from_discovery() {
+    let json = r#"[
+      {"name": "corp-oidc", "strategy": "oidc", "options": {"type": "front_channel", "client_id": "corp",
+        "discovery_url": "https://sso.corp.example/.well-known/openid-configuration",
+        "oidc_metadata": {"issuer": "https://sso.corp.example",
+          "authorization_endpoint": "https://sso.corp.example/connect/authorize",
+          "token_endpoint": "https://sso.corp.example/connect/token"},
+        "upstream_params": {"acr_values": {"alias": "acr_values"}}}},
+      {"name": "acme-okta", "strategy": "okta", "options": {"client_id": "0oa1b2c3", "domain": "acme.okta.com",
+        "oidc_metadata": {"issuer": "https://acme.okta.com/oauth2/default",
+          "authorization_endpoint": "https://acme.okta.com/oauth2/default/v1/authorize"},
+        "upstream_params": {"idp": {"value": "0oa-social"}}}}
+    ]"#;
+    let config = Config::from_auth0_connections(json).unwrap();
+    assert_eq!(
+        exported(&config, "corp-oidc")["authorization_url"],
+        "https://sso.corp.example/connect/authorize"
+    );
+    let okta = exported(&config, "acme-okta");
+    assert_eq!(
+        okta["authorization_url"],
+        "https://acme.okta.com/oauth2/default/v1/authorize"
+    );
+    assert_eq!(okta["client_id"], "0oa1b2c3");
+    assert_eq!(okta["protocol"], "oidc");
+}
+
+#[test]
+fn an_oidc_connection_with_only_a_discovery_url_names_the_option_to_add() {
+    let err = Config::from_auth0_connections(&format!(
+        r#"[{}, {},
+            {{"name": "corp-oidc", "strategy": "oidc", "options": {{"client_id": "corp",
+              "type": "back_channel", "scope": "openid profile email",
+              "discovery_url": "https://sso.corp.example/.well-known/openid-configuration",
+              "upstream_params": {{"a": {{"value": "1"}}}}}}}}]"#,
+        social("github", r#"{"a": {"value": "1"}}"#),
+        waad("entra", "app", r#""domain": "contoso.onmicrosoft.com""#),
+    ))
+    .unwrap_err();
+    let problems: Vec<(String, String)> = err
+        .problems()
+        .map(|(p, m)| (p.to_owned(), m.to_owned()))
+        .collect();
+    assert_eq!(problems.len(), 1, "{err}");
+    assert_eq!(problems[0].0, "[2].options");
+    assert!(
+        problems[0].1.contains("\"corp-oidc\"")
+            && problems[0].1.contains("options.authorization_endpoint"),
+        "{err}"
+    );
+}
+
+#[test]
+fn enterprise_connections_missing_their_endpoint_name_the_option() {
+    let params = r#""upstream_params": {"a": {"value": "1"}}"#;
+    let cases = [
+        // Entra ID without any tenant.
+        (
+            r#""strategy": "waad", "options": {"client_id": "app", "identity_api": "microsoft-identity-platform-v2.0", "#,
+            "options.domain",
+        ),
+        // A tenant that would smuggle a path or a wildcard into the URL.
+        (
+            r#""strategy": "waad", "options": {"domain": "contoso.com/evil", "#,
+            "options.domain",
+        ),
+        (
+            r#""strategy": "waad", "options": {"tenant_domain": "*.onmicrosoft.com", "#,
+            "options.tenant_domain",
+        ),
+        (
+            r#""strategy": "waad", "options": {"domain": "contoso.com", "identity_api": "v3", "#,
+            "options.identity_api",
+        ),
+        (
+            r#""strategy": "adfs", "options": {"adfs_server": "https://adfs.contoso.com/FederationMetadata/2007-06/FederationMetadata.xml", "#,
+            "options.signInEndpoint",
+        ),
+        (
+            r#""strategy": "pingfederate", "options": {"#,
+            "options.signInEndpoint",
+        ),
+        (
+            r#""strategy": "pingfederate", "options": {"pingFederateBaseUrl": "sso.fabrikam.com", "#,
+            "options.signInEndpoint",
+        ),
+        (
+            r#""strategy": "okta", "options": {"domain": "https://acme.okta.com", "#,
+            "options.authorization_endpoint",
+        ),
+        (
+            r#""strategy": "okta", "options": {"#,
+            "options.authorization_endpoint",
+        ),
+        (
+            r#""strategy": "auth0", "options": {"#,
+            "without redirecting",
+        ),
+    ];
+    let json = cases
+        .iter()
+        .enumerate()
+        .map(|(i, (options, _))| format!(r#"{{"name": "c{i}", {options}{params}}}}}"#))
+        .collect::<Vec<_>>()
+        .join(",");
+    let err = Config::from_auth0_connections(&format!("[{json}]")).unwrap_err();
+    let problems: Vec<(String, String)> = err
+        .problems()
+        .map(|(p, m)| (p.to_owned(), m.to_owned()))
+        .collect();
+    assert_eq!(problems.len(), cases.len(), "{err}");
+    for (i, ((path, message), (_, names))) in problems.iter().zip(cases).enumerate() {
+        assert_eq!(*path, format!("[{i}].options"), "{err}");
+        assert!(
+            message.contains(&format!("\"c{i}\"")) && message.contains(names),
+            "{i}: {message}"
+        );
+    }
+}
+
+#[test]
+fn no_connection_object_makes_the_import_panic() {
+    let strategies = [
+        "waad",
+        "google-apps",
+        "adfs",
+        "pingfederate",
+        "samlp",
+        "oidc",
+        "okta",
+        "oauth2",
+        "auth0",
+        "github",
+        "unknown",
+        "",
+    ];
+    let keys = [
+        "domain",
+        "tenant_domain",
+        "tenantId",
+        "identity_api",
+        "waad_protocol",
+        "use_wsfed",
+        "useCommonEndpoint",
+        "signInEndpoint",
+        "pingFederateBaseUrl",
+        "authorizationURL",
+        "authorization_endpoint",
+        "oidc_metadata",
+        "discovery_url",
+        "client_id",
+    ];
+    let values = [
+        "null",
+        "true",
+        "42",
+        "\"\"",
+        "\"*\"",
+        "\"..\"",
+        "\"a/b?c#d\"",
+        "\"https:/\u{ff}\u{ff}\u{ff}\"",
+        "\"http://[::1\"",
+        "\"\u{130}stanbul.example\"",
+        "[\"x\"]",
+        "{\"authorization_endpoint\": {}}",
+    ];
+    for strategy in strategies {
+        for value in values {
+            let bare = format!(r#"{{"name": "c", "strategy": "{strategy}", "options": {value}}}"#);
+            let _ = Config::from_auth0_connections(&bare);
+            for key in keys {
+                let json = format!(
+                    r#"{{"name": "c", "strategy": "{strategy}", "options": {{"{key}": {value},
+                        "upstream_params": {{"a": {{"value": "1"}}}}}}}}"#
+                );
+                if let Err(e) = Config::from_auth0_connections(&json) {
+                    assert!(!e.to_string().is_empty());
+                }
+            }
+        }
+    }
+}
+
 #[tokio::test]
 async fn kinde_documented_examples_behave_as_documented() {
     // Kinde's upstream params JSON already is `upstream_params`.

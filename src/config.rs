@@ -269,15 +269,39 @@ impl Config {
     ///
     /// Each connection with a non-empty `options.upstream_params` becomes a connection of the
     /// same `name`, its params taken verbatim; connections without upstream params are
-    /// skipped. The endpoint is `options.authorizationURL` (custom OAuth2) or
-    /// `options.authorization_endpoint` (OIDC, Okta) when present; `options.signInEndpoint`
-    /// for `samlp`; `https://{options.domain}/oauth2/v1/authorize` for Okta; else the
-    /// well-known endpoint of the social strategy (`google-oauth2`, `github`, `twitter`,
-    /// `wordpress`, `facebook` (any API version), `windowslive`, `linkedin`, `apple`,
-    /// `amazon`, `dropbox`, `bitbucket`, `paypal`, `salesforce`, `yahoo`, `box`).
-    /// `options.client_id` becomes `client_id` for OAuth 2 and OIDC connections (it is the
-    /// client ID at the IdP, which the broker's redirect carries); not for OAuth 1 or SAML,
-    /// whose redirects carry none. Other keys (`client_secret`, scopes, ...) are ignored.
+    /// skipped. The endpoint comes from the object alone (no discovery document or federation
+    /// metadata is fetched):
+    ///
+    /// - every strategy but `samlp`, `adfs` and `pingfederate`: `options.authorizationURL`
+    ///   (custom `oauth2`) or `options.authorization_endpoint` (`oidc`, `okta`) when present;
+    /// - `oidc`: else `options.oidc_metadata.authorization_endpoint` (what Auth0 stored from
+    ///   discovery); one with only `options.discovery_url` is an error naming
+    ///   `options.authorization_endpoint`;
+    /// - `okta`: else `options.oidc_metadata.authorization_endpoint`, else
+    ///   `https://{options.domain}/oauth2/v1/authorize`;
+    /// - `waad` (Entra ID): `https://login.microsoftonline.com/{tenant}/oauth2/v2.0/authorize`;
+    ///   `.../{tenant}/oauth2/authorize` when `options.identity_api` is
+    ///   `"azure-active-directory-v1.0"`; `.../{tenant}/wsfed` when `options.use_wsfed` is
+    ///   `true` or `options.waad_protocol` is `"ws-federation"`. The tenant is `common` when
+    ///   `options.useCommonEndpoint` (or `waad_common_endpoint`) is `true`, else the first of
+    ///   `options.domain`, `options.tenant_domain`, `options.tenantId` (a domain name or a
+    ///   tenant ID); `options.app_domain` is Auth0's own domain and is not read;
+    /// - `google-apps` (Google Workspace): `https://accounts.google.com/o/oauth2/v2/auth`
+    ///   (`options.domain` is the Workspace domain, not a host);
+    /// - `samlp`, `adfs` (WS-Federation) and `pingfederate`: `options.signInEndpoint`; for
+    ///   `pingfederate` else `{options.pingFederateBaseUrl}/idp/SSO.saml2`;
+    /// - else the well-known endpoint of the social strategy (`google-oauth2`, `github`,
+    ///   `twitter`, `wordpress`, `facebook` (any API version), `windowslive`, `linkedin`,
+    ///   `apple`, `amazon`, `dropbox`, `bitbucket`, `paypal`, `salesforce`, `yahoo`, `box`).
+    ///
+    /// A domain or tenant built into a URL must be a plain domain name (no scheme, port, path
+    /// or `*`). The protocol is `saml` for `samlp`, `adfs`, `pingfederate` and `waad` over
+    /// WS-Federation; `oidc` for `oidc`, `okta`, `waad`, `google-oauth2`, `google-apps` and
+    /// `apple`; `oauth1` for `twitter`; else `oauth2`. `options.client_id` becomes
+    /// `client_id` for OAuth 2 and OIDC connections, Entra ID and Google Workspace included
+    /// (it is the client ID at the IdP, which the broker's redirect carries); not for OAuth 1,
+    /// SAML or WS-Federation, whose redirects carry none. Other keys (`client_secret`,
+    /// scopes, ...) are ignored.
     ///
     /// ```
     /// # use tower_upstream_params::Config;
@@ -293,10 +317,13 @@ impl Config {
     ///
     /// # Errors
     ///
-    /// A [`ConfigError`] for a connection whose endpoint cannot be known (naming it, e.g.
-    /// `[2].options: connection "my-idp": ... set options.authorizationURL`), one without a
-    /// name, or params that do not validate (then the path is that of this crate's JSON form,
-    /// `connections.<name>.upstream_params.<param>`).
+    /// A [`ConfigError`] for a connection whose endpoint cannot be known, at `[i].options`,
+    /// naming the connection and the option to add (e.g. `[2].options: connection
+    /// "corp-oidc": strategy "oidc" needs options.authorization_endpoint: the discovery
+    /// document at options.discovery_url is not fetched`); for a strategy that never
+    /// redirects to an IdP (`auth0`, `email`, `sms`, `ad`, `auth0-adldap`, `ip`); for one
+    /// without a name; or for params that do not validate (then the path is that of this
+    /// crate's JSON form, `connections.<name>.upstream_params.<param>`).
     pub fn from_auth0_connections(json: &str) -> Result<Config, ConfigError> {
         Config::from_node(auth0::convert(&json::parse(json)?)?)
     }

@@ -152,6 +152,9 @@ mod service;
 mod text;
 
 pub use config::Config;
+pub use engine::{
+    AliasSources, DropReason, Outcome, ParamReport, Resolved, Rewrite, UpstreamReport, ValueSource,
+};
 pub use error::ConfigError;
 pub use extensions::{UpstreamConnection, UpstreamValues};
 pub use handle::ConfigHandle;

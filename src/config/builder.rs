@@ -89,6 +89,7 @@ pub struct Connection {
     authorization_url: String,
     client_id: Option<String>,
     protocol: Option<Protocol>,
+    dry_run: Option<bool>,
     params: Vec<(String, Param)>,
 }
 
@@ -100,6 +101,7 @@ impl Connection {
             authorization_url: authorization_url.into(),
             client_id: None,
             protocol: None,
+            dry_run: None,
             params: Vec::new(),
         }
     }
@@ -113,6 +115,13 @@ impl Connection {
     /// The protocol (default [`Protocol::OAuth2`]).
     pub fn protocol(mut self, protocol: Protocol) -> Self {
         self.protocol = Some(protocol);
+        self
+    }
+
+    /// With `true`, a canary (`"dry_run": true`): this connection's redirects are resolved
+    /// and reported (`dry_run = true`) but never changed. Default `false`.
+    pub fn dry_run(mut self, dry_run: bool) -> Self {
+        self.dry_run = Some(dry_run);
         self
     }
 
@@ -132,6 +141,9 @@ impl Connection {
         }
         if let Some(protocol) = self.protocol {
             entries.push(("protocol".to_owned(), string(protocol.as_str())));
+        }
+        if let Some(dry_run) = self.dry_run {
+            entries.push(("dry_run".to_owned(), Node::Bool(dry_run)));
         }
         if !self.params.is_empty() {
             let params = self

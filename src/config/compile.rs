@@ -4,13 +4,16 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::num::NonZeroU32;
+use std::sync::Arc;
 
 use regex::Regex;
 
 use super::index::{Index, Refused};
 use super::json::Node;
 use super::span::Span;
-use super::validate::{Limits, Problems, Spec, compile_connection, join, object, root_settings};
+use super::validate::{
+    CONNECTION_KEYS, Limits, Problems, Spec, compile_connection, join, object, root_settings,
+};
 use super::{Mode, Source};
 
 /// A `pattern`'s position in [`Compiled::patterns`], stored plus one so that an
@@ -31,19 +34,22 @@ impl PatternId {
     }
 }
 
-/// One connection: its name and its params.
+/// One connection: its name, its params and whether it is a canary (`dry_run`).
+///
+/// The name is shared (`Arc<str>`), so that a report names its connection without copying.
 #[derive(Debug)]
 struct Connection {
-    /// In [`Compiled::text`].
-    name: Span,
+    name: Arc<str>,
     /// In [`Compiled::params`].
     params: Span,
+    dry_run: bool,
 }
 
-/// One param, ready to resolve; its strings live in [`Compiled::text`].
+/// One param, ready to resolve; its strings live in [`Compiled::text`], its name in
+/// [`Compiled::names`] (shared, so that a report names its params without copying).
 #[derive(Debug)]
 struct Param {
-    name: Span,
+    name: u32,
     kind: Kind,
 }
 
@@ -89,6 +95,8 @@ pub(crate) enum ParamKind<'a> {
 pub(crate) struct ParamView<'a> {
     /// The target name.
     pub(crate) name: &'a str,
+    /// The same, shared.
+    pub(crate) shared_name: &'a Arc<str>,
     /// What it sends.
     pub(crate) kind: ParamKind<'a>,
 }
@@ -122,8 +130,10 @@ impl fmt::Debug for Params<'_> {
 /// One connection, as [`Compiled::connection`] gives it.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct ConnectionView<'a> {
-    /// The connection's name (its key in `connections`).
-    pub(crate) name: &'a str,
+    /// The connection's name (its key in `connections`), shared.
+    pub(crate) name: &'a Arc<str>,
+    /// `"dry_run": true`: resolved and reported, never changed.
+    pub(crate) dry_run: bool,
     /// Its params, in configuration order.
     pub(crate) params: Params<'a>,
 }
@@ -137,8 +147,10 @@ pub(crate) struct ConnectionView<'a> {
 #[derive(Debug, Default)]
 pub(crate) struct Compiled {
     pub(crate) limits: Limits,
-    /// Every distinct string of the connections, once.
+    /// Every distinct string of the connections (but their names), once.
     text: Box<str>,
+    /// Every distinct param name, once.
+    names: Box<[Arc<str>]>,
     /// In configuration order; a connection's id is its position.
     connections: Box<[Connection]>,
     /// The params of every connection, connection after connection.
@@ -146,6 +158,8 @@ pub(crate) struct Compiled {
     /// The compiled `pattern`s.
     patterns: Box<[Regex]>,
     pub(crate) index: Index,
+    /// What a name out of range reads as (never, but no index is trusted to panic).
+    empty: Arc<str>,
 }
 
 impl Compiled {
@@ -153,7 +167,8 @@ impl Compiled {
     pub(crate) fn connection(&self, id: usize) -> Option<ConnectionView<'_>> {
         let connection = self.connections.get(id)?;
         Some(ConnectionView {
-            name: self.str(connection.name),
+            name: &connection.name,
+            dry_run: connection.dry_run,
             params: Params {
                 compiled: self,
                 params: self.params.get(connection.params.range()).unwrap_or(&[]),
@@ -163,12 +178,12 @@ impl Compiled {
 
     /// The name of connection `id`.
     pub(crate) fn connection_name(&self, id: usize) -> Option<&str> {
-        self.connections.get(id).map(|c| self.str(c.name))
+        self.connections.get(id).map(|c| &*c.name)
     }
 
     /// The names of the connections, in configuration order.
     pub(crate) fn connection_names(&self) -> impl ExactSizeIterator<Item = &str> {
-        self.connections.iter().map(|c| self.str(c.name))
+        self.connections.iter().map(|c| &*c.name)
     }
 
     /// The string at `span` (never out of range: spans are made by [`Builder`]).
@@ -199,8 +214,10 @@ impl Compiled {
             },
             Kind::Remove => ParamKind::Remove,
         };
+        let shared_name = self.names.get(param.name as usize).unwrap_or(&self.empty);
         ParamView {
-            name: self.str(param.name),
+            name: shared_name,
+            shared_name,
             kind,
         }
     }
@@ -214,6 +231,9 @@ struct Builder<'n> {
     text: String,
     /// Where each string already in `text` is.
     interned: HashMap<&'n str, Span>,
+    /// Param names, and where each is in `names`.
+    names: Vec<Arc<str>>,
+    name_ids: HashMap<&'n str, u32>,
     connections: Vec<Connection>,
     params: Vec<Param>,
     patterns: Vec<Regex>,
@@ -224,6 +244,8 @@ impl<'n> Builder<'n> {
         Builder {
             text: String::new(),
             interned: HashMap::new(),
+            names: Vec::new(),
+            name_ids: HashMap::new(),
             connections: Vec::new(),
             params: Vec::new(),
             patterns: Vec::new(),
@@ -243,20 +265,36 @@ impl<'n> Builder<'n> {
 
     /// Adds a connection, whose id is the number of connections added before; `None` past
     /// 4 GiB (then loading fails).
-    fn push(&mut self, name: &'n str, params: Vec<(&'n str, Spec<'n>)>) -> Option<()> {
+    fn push(
+        &mut self,
+        name: &'n str,
+        dry_run: bool,
+        params: Vec<(&'n str, Spec<'n>)>,
+    ) -> Option<()> {
         let first = self.params.len();
         for (name, spec) in params {
             let param = self.param(name, spec)?;
             self.params.push(param);
         }
         let params = Span::new(first, self.params.len() - first)?;
-        let name = self.intern(name)?;
-        self.connections.push(Connection { name, params });
+        self.connections.push(Connection {
+            name: Arc::from(name),
+            params,
+            dry_run,
+        });
         Some(())
     }
 
     fn param(&mut self, name: &'n str, spec: Spec<'n>) -> Option<Param> {
-        let name = self.intern(name)?;
+        let name = match self.name_ids.get(name) {
+            Some(&id) => id,
+            None => {
+                let id = u32::try_from(self.names.len()).ok()?;
+                self.names.push(Arc::from(name));
+                self.name_ids.insert(name, id);
+                id
+            }
+        };
         let kind = match spec {
             Spec::Static { value, mode } => Kind::Static {
                 value: self.intern(value)?,
@@ -298,10 +336,7 @@ impl<'n> Builder<'n> {
 
     /// The name of connection `id`, if added.
     fn name(&self, id: usize) -> &str {
-        self.connections
-            .get(id)
-            .and_then(|c| self.text.get(c.name.range()))
-            .unwrap_or("")
+        self.connections.get(id).map_or("", |c| &*c.name)
     }
 
     /// The compiled form, each part allocated to its exact size.
@@ -309,10 +344,12 @@ impl<'n> Builder<'n> {
         Compiled {
             limits,
             text: self.text.into_boxed_str(),
+            names: self.names.into_boxed_slice(),
             connections: self.connections.into_boxed_slice(),
             params: self.params.into_boxed_slice(),
             patterns: self.patterns.into_boxed_slice(),
             index,
+            empty: Arc::from(""),
         }
     }
 }
@@ -345,7 +382,7 @@ fn compile_root(root: &Node, problems: &mut Problems) -> Option<Compiled> {
                     problems.add(&path, "a connection name must not be empty");
                     continue;
                 }
-                let Some((endpoint, params)) =
+                let Some((endpoint, dry_run, params)) =
                     compile_connection(conn, &path, &limits, &query_aliases, problems)
                 else {
                     continue;
@@ -353,7 +390,7 @@ fn compile_root(root: &Node, problems: &mut Problems) -> Option<Compiled> {
                 let id = connections.connections.len();
                 match index.insert(endpoint, id, name) {
                     Ok(()) => {
-                        if connections.push(name, params).is_none() {
+                        if connections.push(name, dry_run, params).is_none() {
                             problems.add(&path, TOO_LARGE);
                             return None;
                         }
@@ -380,12 +417,6 @@ fn compile_root(root: &Node, problems: &mut Problems) -> Option<Compiled> {
 
 /// The keys of each level of the JSON form, in the order [`canonical`] writes them.
 const ROOT_KEYS: [&str; 3] = ["connections", "query_aliases", "limits"];
-const CONNECTION_KEYS: [&str; 4] = [
-    "authorization_url",
-    "client_id",
-    "protocol",
-    "upstream_params",
-];
 const PARAM_KEYS: [&str; 8] = [
     "value", "alias", "remove", "default", "source", "mode", "pattern", "max_len",
 ];
@@ -466,7 +497,7 @@ mod tests {
         assert!(compiled.connection(usize::MAX).is_none());
 
         let a = compiled.connection(0).unwrap();
-        assert_eq!(a.name, "a");
+        assert_eq!(&**a.name, "a");
         assert_eq!(a.params.len(), 4);
         let params: Vec<_> = a.params.iter().collect();
         let names: Vec<_> = params.iter().map(|p| p.name).collect();
@@ -510,7 +541,7 @@ mod tests {
 
         let b = compiled.connection(1).unwrap();
         assert_eq!(
-            (b.name, b.params.len(), b.params.iter().count()),
+            (&**b.name, b.params.len(), b.params.iter().count()),
             ("b", 0, 0)
         );
 
@@ -541,14 +572,14 @@ mod tests {
             (0..3).map(connection).collect::<Vec<_>>().join(",")
         );
         let compiled = compiled(&json);
-        // "prompt", "select_account", "login_hint" once; the three names.
-        assert_eq!(
-            compiled.text.len(),
-            "promptselect_accountlogin_hint".len() + 3 * "tenant-0".len()
-        );
+        // Values and aliases once: "select_account", "login_hint".
+        assert_eq!(compiled.text.len(), "select_accountlogin_hint".len());
+        // Param names once, shared: "prompt", "login_hint".
+        let names: Vec<&str> = compiled.names.iter().map(|n| &**n).collect();
+        assert_eq!(names, ["prompt", "login_hint"]);
         assert_eq!(compiled.params.len(), 6);
         assert!(std::mem::size_of::<Param>() <= 40);
-        assert!(std::mem::size_of::<Connection>() <= 16);
+        assert!(std::mem::size_of::<Connection>() <= 32);
     }
 
     #[test]

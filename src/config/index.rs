@@ -381,7 +381,7 @@ impl Index {
         None
     }
 
-    fn find_name(&self, name: &str) -> Option<u32> {
+    pub(crate) fn find_name(&self, name: &str) -> Option<u32> {
         let mut c = self.by_name.get(&name_key(name)).copied().unwrap_or(NONE);
         while let Some(rec) = self.connection(c) {
             if self.text(rec.name) == name {

@@ -81,6 +81,15 @@ pub(crate) const RESERVED_TARGETS: [&str; 22] = [
     "Signature",
 ];
 
+/// The keys of a connection, in the order the canonical form writes them.
+pub(crate) const CONNECTION_KEYS: [&str; 5] = [
+    "authorization_url",
+    "client_id",
+    "protocol",
+    "dry_run",
+    "upstream_params",
+];
+
 /// The limits in force.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Limits {
@@ -96,6 +105,9 @@ impl Default for Limits {
         }
     }
 }
+
+/// A connection's validated params, by target name, in configuration order.
+pub(crate) type ParamSpecs<'n> = Vec<(&'n str, Spec<'n>)>;
 
 /// A validated param, before its strings join the compiled text.
 pub(crate) enum Spec<'n> {
@@ -221,6 +233,54 @@ fn enum_value<T: Copy>(
     found
 }
 
+/// The reserved target `name` is, or is read as: compared ignoring ASCII case, as it is and
+/// as a PHP server reads it (see [`php_names`]).
+fn reserved_as(name: &str) -> Option<&'static str> {
+    RESERVED_TARGETS
+        .iter()
+        .copied()
+        .find(|reserved| reserved_as_php(name, reserved))
+}
+
+/// Whether `name`, or a name a PHP server reads it as, is `reserved` (ignoring ASCII case).
+fn reserved_as_php(name: &str, reserved: &str) -> bool {
+    name.eq_ignore_ascii_case(reserved)
+        || php_names(name)
+            .iter()
+            .any(|read| read.eq_ignore_ascii_case(reserved))
+}
+
+/// The names a PHP server (WordPress.com is the seeds' own IdP) may read a query name as.
+///
+/// PHP drops leading spaces, turns `.` and ` ` into `_`, reads `name[...]` as the array
+/// `name`, and turns an unclosed `[` into `_` (leaving what follows as it is). With two pairs
+/// of one name it keeps the last, so a param read as `redirect_uri` would override the
+/// broker's. This returns each reading: every `.`, ` ` and `[` turned into `_` (what PHP
+/// documents), PHP's own conversion (which stops at an unclosed `[`), and the array's name.
+/// A target matching any of them is refused.
+fn php_names(name: &str) -> [String; 3] {
+    let name = name.trim_start_matches(' ');
+    let all: String = name
+        .chars()
+        .map(|c| if matches!(c, '.' | ' ' | '[') { '_' } else { c })
+        .collect();
+    let (php, array) = match name.find('[') {
+        Some(open) => {
+            let head: String = name[..open]
+                .chars()
+                .map(|c| if matches!(c, '.' | ' ') { '_' } else { c })
+                .collect();
+            if name[open..].contains(']') {
+                (head.clone(), head)
+            } else {
+                (format!("{head}_{}", &name[open + 1..]), String::new())
+            }
+        }
+        None => (all.clone(), String::new()),
+    };
+    [all, php, array]
+}
+
 /// Compiles an anchored pattern, bounded in size.
 ///
 /// The pattern is first compiled on its own, so that it cannot close the anchoring group
@@ -234,8 +294,16 @@ pub(crate) fn compile_pattern(pattern: &str) -> Result<Regex, String> {
             .nest_limit(PATTERN_NEST_LIMIT)
             .build()
     };
+    // A pattern that ends inside an `(?x)` comment (`(?x) [a-z]+ # letters`) would swallow
+    // the closing `)$`; such a wrapping does not compile, and the same wrapping with a line
+    // break before `)$` ends the comment (in `(?x)` mode a line break is not matched).
+    // Any other pattern compiles wrapped as it is: its groups are balanced (it compiled
+    // alone), so the `)` closes the anchoring group and `$` is outside every flag group.
     build(pattern)
-        .and_then(|_| build(&format!("^(?:{pattern})$")))
+        .and_then(|_| {
+            build(&format!("^(?:{pattern})$"))
+                .or_else(|e| build(&format!("^(?:{pattern}\n)$")).map_err(|_| e))
+        })
         .map_err(|e| {
             let text = e.to_string();
             let last = text
@@ -324,20 +392,11 @@ pub(crate) fn compile_connection<'n>(
     limits: &Limits,
     query_aliases: &[&str],
     problems: &mut Problems,
-) -> Option<(EndpointSpec, Vec<(&'n str, Spec<'n>)>)> {
-    let entries = object(
-        node,
-        path,
-        &[
-            "authorization_url",
-            "client_id",
-            "protocol",
-            "upstream_params",
-        ],
-        problems,
-    )?;
+) -> Option<(EndpointSpec, bool, ParamSpecs<'n>)> {
+    let entries = object(node, path, &CONNECTION_KEYS, problems)?;
     let mut endpoint = None;
     let mut client_id = None;
+    let mut dry_run = false;
     let mut params = Vec::new();
     let mut ok = true;
     let mut saw_url = false;
@@ -367,6 +426,13 @@ pub(crate) fn compile_connection<'n>(
                 )
                 .is_some();
             }
+            "dry_run" => match value {
+                Node::Bool(b) => dry_run = *b,
+                other => {
+                    problems.add(&here, format!("expected a boolean, found {}", other.kind()));
+                    ok = false;
+                }
+            },
             "upstream_params" => {
                 let Some(entries) = object(value, &here, &[], problems) else {
                     ok = false;
@@ -393,6 +459,7 @@ pub(crate) fn compile_connection<'n>(
             pattern,
             client_id,
         },
+        dry_run,
         params,
     ))
 }
@@ -455,9 +522,7 @@ fn compile_param<'n>(
     if name.is_empty() {
         problems.add(path, "a param name must not be empty");
     }
-    let reserved = RESERVED_TARGETS
-        .iter()
-        .find(|r| r.eq_ignore_ascii_case(name));
+    let reserved = reserved_as(name);
     let entries = object(
         node,
         path,
@@ -502,11 +567,18 @@ fn compile_param<'n>(
         None => Mode::Replace,
     };
     if let Some(reserved) = reserved {
+        let read_as = if reserved.eq_ignore_ascii_case(name) {
+            String::new()
+        } else {
+            format!(" (a PHP server such as WordPress.com reads \"{name}\" as \"{reserved}\")")
+        };
         problems.add(
             path,
-            format!("\"{reserved}\" is reserved: it can be neither added, replaced nor removed"),
+            format!(
+                "\"{reserved}\" is reserved: it can be neither added, replaced nor removed{read_as}"
+            ),
         );
-    } else if name.eq_ignore_ascii_case("scope") && (mode != Mode::Merge || remove.is_some()) {
+    } else if reserved_as_php(name, "scope") && (mode != Mode::Merge || remove.is_some()) {
         problems.add(path, "\"scope\" is reserved but for \"mode\": \"merge\"");
     }
 

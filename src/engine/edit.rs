@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use super::outcome::{Outcome, Reason};
+use super::report::{DropReason, Outcome, ValueSource};
 use crate::config::Mode;
 
 /// What to do with one param, once its value is resolved.
@@ -13,7 +13,34 @@ pub(crate) enum Op<'a> {
     /// Remove the param from the redirect.
     Remove,
     /// Do not send it; the redirect's own pair, if any, stays as it was.
-    Drop(Reason),
+    Drop(DropReason),
+}
+
+impl Op<'_> {
+    /// The outcome of this op where the URL (or list of pairs) holds `occurrences` pairs of
+    /// its name: the rules of every rewrite, in one place. `merge` merges the new value with
+    /// the existing ones (called for a present param in `merge` mode only): whether a token
+    /// was added, or `None` where OIDC's `none` would stand beside another value.
+    pub(crate) fn outcome(
+        &self,
+        occurrences: u32,
+        merge: impl FnOnce(&str) -> Option<bool>,
+    ) -> Outcome {
+        let present = occurrences > 0;
+        match self {
+            Op::Drop(reason) => Outcome::Dropped(*reason),
+            Op::Remove if present => Outcome::Removed,
+            Op::Remove => Outcome::Dropped(DropReason::Missing),
+            Op::Set(..) if !present => Outcome::Added,
+            Op::Set(_, Mode::Replace) => Outcome::Replaced,
+            Op::Set(_, Mode::Keep) => Outcome::Kept,
+            Op::Set(value, Mode::Merge) => match merge(value) {
+                Some(added) if added || occurrences > 1 => Outcome::Merged,
+                // Nothing new to say, or `none` would stand beside another value.
+                _ => Outcome::Kept,
+            },
+        }
+    }
 }
 
 /// One param to apply to a `Location`, and, after [`rewrite`], what happened to it.
@@ -21,6 +48,8 @@ pub(crate) enum Op<'a> {
 pub(crate) struct Edit<'a> {
     pub(crate) name: &'a str,
     pub(crate) op: Op<'a>,
+    /// Where the value of a [`Op::Set`] came from.
+    pub(crate) source: Option<ValueSource>,
     pub(crate) outcome: Outcome,
     /// How many pairs of the query bear this name.
     pub(crate) occurrences: u32,
@@ -45,7 +74,8 @@ impl<'a> Edit<'a> {
         Self {
             name,
             op,
-            outcome: Outcome::Dropped(Reason::Missing),
+            source: None,
+            outcome: Outcome::Dropped(DropReason::Missing),
             occurrences: 0,
             matched_len: 0,
             first_name_len: 0,

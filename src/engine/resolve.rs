@@ -3,8 +3,8 @@
 use std::borrow::Cow;
 
 use super::edit::Op;
-use super::outcome::Reason;
-use crate::UpstreamValues;
+use super::report::{DropReason, ValueSource};
+use super::sources::AliasSources;
 use crate::config::{ParamKind, Source};
 use crate::text::{PairLookup, decoded_value_in, lookup_pair};
 
@@ -14,14 +14,17 @@ use crate::text::{PairLookup, decoded_value_in, lookup_pair};
 /// then starts after it) when it fits there, else into a new `String`.
 pub(crate) fn resolve<'a>(
     kind: ParamKind<'a>,
-    response_values: Option<&'a UpstreamValues>,
-    request_values: Option<&'a UpstreamValues>,
-    query: Option<&'a str>,
+    sources: &AliasSources<'a>,
     free: &mut &'a mut [u8],
-) -> Op<'a> {
+) -> (Op<'a>, Option<ValueSource>) {
     let (alias, source, default, pattern, max_len, mode) = match kind {
-        ParamKind::Static { value, mode } => return Op::Set(Cow::Borrowed(value), mode),
-        ParamKind::Remove => return Op::Remove,
+        ParamKind::Static { value, mode } => {
+            return (
+                Op::Set(Cow::Borrowed(value), mode),
+                Some(ValueSource::Static),
+            );
+        }
+        ParamKind::Remove => return (Op::Remove, None),
         ParamKind::Alias {
             alias,
             source,
@@ -31,43 +34,54 @@ pub(crate) fn resolve<'a>(
             mode,
         } => (alias, source, default, pattern, max_len, mode),
     };
-    let check = |value: &str| -> Result<(), Reason> {
+    let check = |value: &str| -> Result<(), DropReason> {
         if value.is_empty() {
-            Err(Reason::Missing)
+            Err(DropReason::Missing)
         } else if value.len() > max_len {
-            Err(Reason::TooLong)
+            Err(DropReason::TooLong)
         } else if pattern.is_some_and(|re| !re.is_match(value)) {
-            Err(Reason::Pattern)
+            Err(DropReason::Pattern)
         } else {
             Ok(())
         }
     };
     let mut refused = None;
     if source != Source::Query {
-        for values in [response_values, request_values].into_iter().flatten() {
+        for values in sources.value_sets() {
             if let Some(value) = values.get(alias) {
                 match check(value) {
-                    Ok(()) => return Op::Set(Cow::Borrowed(value), mode),
+                    Ok(()) => {
+                        return (
+                            Op::Set(Cow::Borrowed(value), mode),
+                            Some(ValueSource::Broker),
+                        );
+                    }
                     Err(reason) => refused = Some(reason),
                 }
             }
         }
     }
     if source != Source::Broker {
-        match query.map_or(PairLookup::Missing, |q| lookup_pair(q, alias)) {
+        match sources
+            .raw_query()
+            .map_or(PairLookup::Missing, |q| lookup_pair(q, alias))
+        {
             PairLookup::Found(pair) => {
                 let value = decoded_value_in(pair, free);
                 match check(&value) {
-                    Ok(()) => return Op::Set(value, mode),
+                    Ok(()) => return (Op::Set(value, mode), Some(ValueSource::Query)),
                     Err(reason) => refused = Some(reason),
                 }
             }
-            PairLookup::Ambiguous => refused = Some(Reason::Ambiguous),
+            PairLookup::Ambiguous => refused = Some(DropReason::Ambiguous),
             PairLookup::Missing => {}
         }
     }
     match default {
-        Some(value) => Op::Set(Cow::Borrowed(value), mode),
-        None => Op::Drop(refused.unwrap_or(Reason::Missing)),
+        Some(value) => (
+            Op::Set(Cow::Borrowed(value), mode),
+            Some(ValueSource::Default),
+        ),
+        None => (Op::Drop(refused.unwrap_or(DropReason::Missing)), None),
     }
 }

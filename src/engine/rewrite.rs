@@ -8,7 +8,7 @@ use std::borrow::Cow;
 
 use super::edit::{Edit, MergedValue, Op};
 use super::merge::{SCRATCH_LEN, Scratch, merge_in};
-use super::outcome::{Outcome, Reason};
+use super::report::{DropReason, Outcome};
 use crate::config::Mode;
 use crate::text::{Parts, RawPairs, Scan, decoded_name, encoded_len, put_encoded};
 
@@ -136,7 +136,7 @@ pub(crate) fn rewrite_scanned(
             for edit in edits.iter_mut() {
                 edit.outcome = match edit.op {
                     Op::Drop(reason) => Outcome::Dropped(reason),
-                    _ => Outcome::Dropped(Reason::ParOrJar),
+                    _ => Outcome::Dropped(DropReason::ParOrJar),
                 };
             }
             return None;
@@ -173,7 +173,7 @@ pub(crate) fn rewrite_scanned(
     let len = output_len(&parts, pair_count, edits, &scratch);
     if len > max_len {
         for edit in edits.iter_mut().filter(|e| e.outcome.changes()) {
-            edit.outcome = Outcome::Dropped(Reason::LocationTooLong);
+            edit.outcome = Outcome::Dropped(DropReason::LocationTooLong);
         }
         return None;
     }
@@ -184,23 +184,17 @@ pub(crate) fn rewrite_scanned(
 }
 
 fn decide(edit: &mut Edit<'_>, query: &str, scratch: &mut Scratch<'_>) -> Outcome {
-    let present = edit.occurrences > 0;
-    match &edit.op {
-        Op::Drop(reason) => Outcome::Dropped(*reason),
-        Op::Remove if present => Outcome::Removed,
-        Op::Remove => Outcome::Dropped(Reason::Missing),
-        Op::Set(..) if !present => Outcome::Added,
-        Op::Set(_, Mode::Replace) => Outcome::Replaced,
-        Op::Set(_, Mode::Keep) => Outcome::Kept,
-        Op::Set(value, Mode::Merge) => match merge_in(edit.name, query, value, scratch) {
-            Some((merged, added)) if added || edit.occurrences > 1 => {
-                edit.merged = Some(merged);
-                Outcome::Merged
-            }
-            // Nothing new to say, or OIDC's `none` would stand beside another value.
-            _ => Outcome::Kept,
-        },
+    let mut merged = None;
+    let outcome = edit.op.outcome(edit.occurrences, |value| {
+        merge_in(edit.name, query, value, scratch).map(|(value, added)| {
+            merged = Some(value);
+            added
+        })
+    });
+    if outcome == Outcome::Merged {
+        edit.merged = merged;
     }
+    outcome
 }
 
 /// What a replaced or merged pair's value becomes.

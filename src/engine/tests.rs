@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use super::edit::{Edit, Op};
 use super::merge::{Merged, SCRATCH_LEN, merge};
-use super::outcome::{Outcome, Reason};
+use super::report::{DropReason, Outcome};
 use super::rewrite::rewrite;
 use crate::config::Mode;
 
@@ -93,13 +93,13 @@ fn rewrite_table() {
             "https://idp/a?x=1",
             vec![("audience", Op::Remove)],
             "https://idp/a?x=1",
-            vec![Outcome::Dropped(Reason::Missing)],
+            vec![Outcome::Dropped(DropReason::Missing)],
         ),
         (
             "https://idp/a?x=1&&y&=z&screen_name=old",
-            vec![("screen_name", Op::Drop(Reason::Pattern))],
+            vec![("screen_name", Op::Drop(DropReason::Pattern))],
             "https://idp/a?x=1&&y&=z&screen_name=old",
-            vec![Outcome::Dropped(Reason::Pattern)],
+            vec![Outcome::Dropped(DropReason::Pattern)],
         ),
         (
             "https://idp/a?x=%7e&&y&=z",
@@ -109,11 +109,14 @@ fn rewrite_table() {
         ),
         (
             "https://idp/a?request_uri=urn%3Apar%3A1&client_id=c",
-            vec![("a", set("1", Replace)), ("b", Op::Drop(Reason::Missing))],
+            vec![
+                ("a", set("1", Replace)),
+                ("b", Op::Drop(DropReason::Missing)),
+            ],
             "https://idp/a?request_uri=urn%3Apar%3A1&client_id=c",
             vec![
-                Outcome::Dropped(Reason::ParOrJar),
-                Outcome::Dropped(Reason::Missing),
+                Outcome::Dropped(DropReason::ParOrJar),
+                Outcome::Dropped(DropReason::Missing),
             ],
         ),
         (
@@ -143,7 +146,10 @@ fn location_limit_is_inclusive() {
     assert_eq!(run(location, &mut edits, full.len()).as_deref(), Some(full));
     let mut edits = [Edit::new("b", set("2", Mode::Replace))];
     assert_eq!(run(location, &mut edits, full.len() - 1), None);
-    assert_eq!(edits[0].outcome, Outcome::Dropped(Reason::LocationTooLong));
+    assert_eq!(
+        edits[0].outcome,
+        Outcome::Dropped(DropReason::LocationTooLong)
+    );
 }
 
 #[test]
@@ -181,7 +187,7 @@ fn merge_table() {
 mod reference {
     use super::super::edit::Op;
     use super::super::merge::Merged;
-    use super::super::outcome::{Outcome, Reason};
+    use super::super::report::{DropReason, Outcome};
     use crate::config::Mode;
     use crate::text::{Parts, split};
     use std::borrow::Cow;
@@ -265,7 +271,7 @@ mod reference {
             Self {
                 name,
                 op,
-                outcome: Outcome::Dropped(Reason::Missing),
+                outcome: Outcome::Dropped(DropReason::Missing),
                 occurrences: 0,
                 merged: None,
                 seen: false,
@@ -284,7 +290,7 @@ mod reference {
             for edit in edits.iter_mut() {
                 edit.outcome = match edit.op {
                     Op::Drop(reason) => Outcome::Dropped(reason),
-                    _ => Outcome::Dropped(Reason::ParOrJar),
+                    _ => Outcome::Dropped(DropReason::ParOrJar),
                 };
             }
             return None;
@@ -304,7 +310,7 @@ mod reference {
         emit(&parts, edits, &mut len);
         if len.len() > max_len {
             for edit in edits.iter_mut().filter(|e| e.outcome.changes()) {
-                edit.outcome = Outcome::Dropped(Reason::LocationTooLong);
+                edit.outcome = Outcome::Dropped(DropReason::LocationTooLong);
             }
             return None;
         }
@@ -318,7 +324,7 @@ mod reference {
         match &edit.op {
             Op::Drop(reason) => Outcome::Dropped(*reason),
             Op::Remove if present => Outcome::Removed,
-            Op::Remove => Outcome::Dropped(Reason::Missing),
+            Op::Remove => Outcome::Dropped(DropReason::Missing),
             Op::Set(..) if !present => Outcome::Added,
             Op::Set(_, Mode::Replace) => Outcome::Replaced,
             Op::Set(_, Mode::Keep) => Outcome::Kept,
@@ -483,7 +489,7 @@ mod agrees_with_reference {
     enum Spec {
         Set(&'static str, Mode),
         Remove,
-        Drop(Reason),
+        Drop(DropReason),
     }
 
     fn spec() -> impl Strategy<Value = (&'static str, Spec)> {
@@ -492,7 +498,7 @@ mod agrees_with_reference {
             4 => (prop::sample::select(EDIT_VALUES.to_vec()), mode)
                 .prop_map(|(v, m)| Spec::Set(v, m)),
             1 => Just(Spec::Remove),
-            1 => Just(Spec::Drop(Reason::Pattern)),
+            1 => Just(Spec::Drop(DropReason::Pattern)),
         ];
         (prop::sample::select(EDIT_NAMES.to_vec()), op)
     }

@@ -33,6 +33,12 @@ pub(crate) fn find_either(bytes: &[u8], a: u8, b: u8) -> Option<usize> {
     memchr::memchr2(a, b, bytes)
 }
 
+/// Whether `bytes` has a tab or a line break (which a browser deletes from a URL).
+#[inline]
+pub(crate) fn has_tab_or_newline(bytes: &[u8]) -> bool {
+    memchr::memchr3(b'\t', b'\n', b'\r', bytes).is_some()
+}
+
 /// Whether `bytes` has a `%` or a `+` (so must be decoded).
 #[inline]
 pub(crate) fn has_escape(bytes: &[u8]) -> bool {

@@ -1,7 +1,25 @@
 //! Reading a `Location` as a browser does: the whitespace around it, and where its base,
 //! query and fragment are.
 
-use super::bytes::{find_byte, find_either};
+use std::borrow::Cow;
+
+use super::bytes::{find_byte, find_either, has_tab_or_newline};
+
+/// A URL as a browser reads it: C0 controls and spaces around it ignored, and every tab
+/// and line break in it deleted (the URL Standard's first steps). Borrows unless there is
+/// something to delete inside.
+pub(crate) fn browser_form(url: &str) -> Cow<'_, str> {
+    let url = url.trim_matches(|c: char| c <= ' ');
+    if has_tab_or_newline(url.as_bytes()) {
+        Cow::Owned(
+            url.chars()
+                .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+                .collect(),
+        )
+    } else {
+        Cow::Borrowed(url)
+    }
+}
 
 /// A `Location` cut at its first `#` and at the first `?` before that.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

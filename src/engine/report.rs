@@ -1,0 +1,282 @@
+//! What happened to each param: the outcomes a rewrite reports, as [`UpstreamReport`].
+//!
+//! The same types serve the layer (which inserts the report into the response extensions
+//! and logs it), [`Config::rewrite_location`](crate::Config::rewrite_location) and
+//! [`Resolved::apply_to`](crate::Resolved::apply_to). Names and outcomes only: no value is
+//! ever kept in a report, so printing one (`Debug` included) never leaks a `login_hint`.
+
+use std::fmt;
+use std::sync::Arc;
+
+/// Why a param was not sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DropReason {
+    /// No source had a (non-empty) value; for `remove`, the redirect did not carry the param.
+    Missing,
+    /// The query carried the source name more than once.
+    Ambiguous,
+    /// The value was longer than its `max_len`.
+    TooLong,
+    /// The value did not match its `pattern`.
+    Pattern,
+    /// The rewritten `Location` would have been longer than `limits.max_location_len`.
+    LocationTooLong,
+    /// The redirect carries `request` or `request_uri` (JAR / PAR): the IdP ignores the
+    /// params beside them.
+    ParOrJar,
+}
+
+impl DropReason {
+    /// The spelling in `tracing` events and metrics: `missing`, `ambiguous`, `too_long`,
+    /// `pattern`, `location_too_long`, `par_or_jar`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DropReason::Missing => "missing",
+            DropReason::Ambiguous => "ambiguous",
+            DropReason::TooLong => "too_long",
+            DropReason::Pattern => "pattern",
+            DropReason::LocationTooLong => "location_too_long",
+            DropReason::ParOrJar => "par_or_jar",
+        }
+    }
+}
+
+impl fmt::Display for DropReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What happened to one param.
+///
+/// `Display` is the spelling of `tracing` events: `added`, `replaced`, `merged`, `kept`,
+/// `removed`, `dropped(missing)`, ...
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Outcome {
+    /// Appended after the existing pairs.
+    Added,
+    /// Written in place of the first existing pair of that name; further ones removed.
+    Replaced,
+    /// Merged into the first existing pair of that name; further ones removed.
+    Merged,
+    /// The existing pair was left as it was (`"mode": "keep"`, or a merge with nothing new to
+    /// add, or one that would put OIDC's `none` beside another value).
+    Kept,
+    /// Every existing pair of that name was removed (`"remove": true`).
+    Removed,
+    /// Not sent, for this reason; a pair the broker sent under that name stays as it was.
+    Dropped(DropReason),
+}
+
+impl Outcome {
+    /// Whether this outcome changes the URL.
+    pub(crate) fn changes(self) -> bool {
+        matches!(
+            self,
+            Outcome::Added | Outcome::Replaced | Outcome::Merged | Outcome::Removed
+        )
+    }
+
+    /// The spelling in `tracing` events and metrics, but for a drop's reason.
+    pub(crate) fn kind(self) -> &'static str {
+        match self {
+            Outcome::Added => "added",
+            Outcome::Replaced => "replaced",
+            Outcome::Merged => "merged",
+            Outcome::Kept => "kept",
+            Outcome::Removed => "removed",
+            Outcome::Dropped(_) => "dropped",
+        }
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Outcome::Dropped(reason) => write!(f, "dropped({reason})"),
+            other => f.write_str(other.kind()),
+        }
+    }
+}
+
+/// Where a param's value came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ValueSource {
+    /// A static `"value"`.
+    Static,
+    /// An [`UpstreamValues`](crate::UpstreamValues) the broker vouches for.
+    Broker,
+    /// The broker's own authorize request query.
+    Query,
+    /// The alias's `"default"`.
+    Default,
+}
+
+impl ValueSource {
+    /// `static`, `broker`, `query` or `default`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ValueSource::Static => "static",
+            ValueSource::Broker => "broker",
+            ValueSource::Query => "query",
+            ValueSource::Default => "default",
+        }
+    }
+}
+
+impl fmt::Display for ValueSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What happened to one param of a connection: its name, its [`Outcome`], and where its value
+/// came from. Never the value itself.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ParamReport {
+    name: Arc<str>,
+    outcome: Outcome,
+    source: Option<ValueSource>,
+}
+
+impl ParamReport {
+    pub(crate) fn new(name: Arc<str>, outcome: Outcome, source: Option<ValueSource>) -> Self {
+        // A value that is not used has no source to speak of.
+        let source = match outcome {
+            Outcome::Removed | Outcome::Dropped(_) => None,
+            _ => source,
+        };
+        ParamReport {
+            name,
+            outcome,
+            source,
+        }
+    }
+
+    /// The target name, as configured.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// What happened to it.
+    pub fn outcome(&self) -> Outcome {
+        self.outcome
+    }
+
+    /// Where its value came from: `Some` wherever a value was resolved (added, replaced,
+    /// merged, kept), `None` for removed and dropped params.
+    pub fn source(&self) -> Option<ValueSource> {
+        self.source
+    }
+}
+
+impl fmt::Debug for ParamReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ParamReport")
+            .field("name", &self.name())
+            .field("outcome", &self.outcome)
+            .field("source", &self.source)
+            .finish()
+    }
+}
+
+/// The outcomes of one connection's params on one redirect (or URL, or list of pairs).
+///
+/// The layer inserts it into the response extensions of every redirect that selects a
+/// connection (dry runs included), so that tests, metrics and the broker itself read what
+/// was sent without parsing logs:
+///
+/// ```
+/// use tower_upstream_params::{Outcome, UpstreamReport};
+/// # fn check(response: http::Response<()>) {
+/// let report = response.extensions().get::<UpstreamReport>().expect("a redirect to an IdP");
+/// assert_eq!(report.connection(), "twitter");
+/// assert_eq!(report.params()[0].outcome(), Outcome::Added);
+/// # }
+/// ```
+///
+/// A broker that applies the params itself (a pushed authorization request,
+/// [`Resolved::apply_to`](crate::Resolved::apply_to)) inserts the report it got into its
+/// redirect: the layer then leaves that response unchanged and logs this report.
+///
+/// `Debug` and [`Display`](fmt::Display) print names and outcomes only, never a value.
+#[derive(Clone, PartialEq, Eq)]
+pub struct UpstreamReport {
+    connection: Arc<str>,
+    rewritten: bool,
+    dry_run: bool,
+    params: Vec<ParamReport>,
+}
+
+impl UpstreamReport {
+    pub(crate) fn new(
+        connection: Arc<str>,
+        rewritten: bool,
+        dry_run: bool,
+        params: Vec<ParamReport>,
+    ) -> Self {
+        UpstreamReport {
+            connection,
+            rewritten,
+            dry_run,
+            params,
+        }
+    }
+
+    /// The connection's name (its key in `connections`).
+    pub fn connection(&self) -> &str {
+        &self.connection
+    }
+
+    /// Whether the rules change the URL (or pairs); in a dry run, whether they would.
+    pub fn rewritten(&self) -> bool {
+        self.rewritten
+    }
+
+    /// Whether this was a dry run (the layer's, or the connection's `"dry_run": true`):
+    /// nothing was changed.
+    pub fn dry_run(&self) -> bool {
+        self.dry_run
+    }
+
+    /// Each param's outcome, in configuration order.
+    pub fn params(&self) -> &[ParamReport] {
+        &self.params
+    }
+
+    /// The outcome of the param named `name`, if the connection has one.
+    pub fn outcome(&self, name: &str) -> Option<Outcome> {
+        self.params
+            .iter()
+            .find(|p| p.name() == name)
+            .map(ParamReport::outcome)
+    }
+}
+
+impl fmt::Debug for UpstreamReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UpstreamReport")
+            .field("connection", &self.connection())
+            .field("rewritten", &self.rewritten)
+            .field("dry_run", &self.dry_run)
+            .field("params", &self.params)
+            .finish()
+    }
+}
+
+impl fmt::Display for UpstreamReport {
+    /// `name:outcome` for each param, e.g. `blog:added, screen_name:dropped(missing)`: the
+    /// `params` field of the layer's event.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, param) in self.params.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{}:{}", param.name(), param.outcome())?;
+        }
+        Ok(())
+    }
+}

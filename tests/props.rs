@@ -908,9 +908,32 @@ fn matching_config() -> Config {
     .unwrap()
 }
 
-/// Where the browser goes (the `url` crate reads URLs as WHATWG says browsers do).
+/// The broker pages a redirect may answer, one per scheme: a browser resolves a `Location`
+/// against the page it was asked from.
+const BROKER_PAGES: [&str; 2] = [
+    "http://broker.example/authorize?client_id=web",
+    "https://broker.example/authorize?client_id=web",
+];
+
+/// Where the browser goes from every broker page (the `url` crate resolves URLs as WHATWG
+/// says browsers do): the connection if every page lands on the same one, else none (a form
+/// such as `https:idp.example/a` lands on the IdP from an `http` page only; the layer must
+/// not send params where a browser may not follow).
 fn browser_connection(location: &str) -> Option<&'static str> {
-    let url = url::Url::parse(location).ok()?;
+    let mut landed = BROKER_PAGES.iter().map(|page| {
+        let base = url::Url::parse(page).ok()?;
+        let url = url::Url::options()
+            .base_url(Some(&base))
+            .parse(location)
+            .ok()?;
+        connection_at(&url)
+    });
+    let first = landed.next()?;
+    landed.all(|other| other == first).then_some(first)?
+}
+
+/// The connection whose endpoint `url` is.
+fn connection_at(url: &url::Url) -> Option<&'static str> {
     let segments: Vec<&str> = url.path().split('/').collect();
     match (url.scheme(), url.host_str()?, url.port_or_known_default()?) {
         ("https", "idp.example", 443) if url.path() == "/authorize" => Some("a"),

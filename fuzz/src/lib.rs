@@ -18,6 +18,11 @@ fn hex(b: u8) -> Option<u8> {
 /// `application/x-www-form-urlencoded` decoding: `+` is a space, `%XX` a byte, anything else
 /// itself; invalid UTF-8 becomes U+FFFD.
 pub fn decode(raw: &str) -> String {
+    String::from_utf8_lossy(&decode_bytes(raw)).into_owned()
+}
+
+/// [`decode`] to bytes, invalid UTF-8 kept as it is (how merged tokens are compared).
+pub fn decode_bytes(raw: &str) -> Vec<u8> {
     let bytes = raw.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -38,14 +43,19 @@ pub fn decode(raw: &str) -> String {
         }
         i += 1;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    out
 }
 
 /// `byte_serialize` as documented: `*-._` and ASCII alphanumerics as they are, a space as
 /// `+`, every other byte `%XX`.
 pub fn encode(s: &str) -> String {
+    encode_bytes(s.as_bytes())
+}
+
+/// [`encode`] of bytes.
+pub fn encode_bytes(s: &[u8]) -> String {
     let mut out = String::new();
-    for &b in s.as_bytes() {
+    for &b in s {
         match b {
             b'*' | b'-' | b'.' | b'_' | b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z' => {
                 out.push(b as char)
@@ -102,16 +112,17 @@ pub type Op = (String, Option<String>, Mode);
 enum Outcome {
     Added(String),
     Replaced(String),
-    Merged(String),
+    Merged(Vec<u8>),
     Kept,
     Removed,
     Nothing,
 }
 
-fn merge(existing: &[String], new: &str) -> Option<(String, bool)> {
-    let mut tokens: Vec<&str> = Vec::new();
+/// Merges byte for byte: existing tokens are decoded to bytes, never to text.
+fn merge(existing: &[Vec<u8>], new: &str) -> Option<(Vec<u8>, bool)> {
+    let mut tokens: Vec<&[u8]> = Vec::new();
     for value in existing {
-        for t in value.split(' ') {
+        for t in value.split(|&b| b == b' ') {
             if !t.is_empty() && !tokens.contains(&t) {
                 tokens.push(t);
             }
@@ -119,15 +130,15 @@ fn merge(existing: &[String], new: &str) -> Option<(String, bool)> {
     }
     let mut added = false;
     for t in new.split(' ') {
-        if !t.is_empty() && !tokens.contains(&t) {
-            tokens.push(t);
+        if !t.is_empty() && !tokens.contains(&t.as_bytes()) {
+            tokens.push(t.as_bytes());
             added = true;
         }
     }
-    if tokens.contains(&"none") && tokens.len() > 1 {
+    if tokens.contains(&&b"none"[..]) && tokens.len() > 1 {
         return None;
     }
-    Some((tokens.join(" "), added))
+    Some((tokens.join(&b' '), added))
 }
 
 /// The rewrite as DESIGN.md describes it: `None` when nothing changes, JAR/PAR, or the
@@ -142,11 +153,11 @@ pub fn model(location: &str, ops: &[Op], max_len: usize) -> Option<String> {
     let outcomes: Vec<Outcome> = ops
         .iter()
         .map(|(name, value, mode)| {
-            let existing: Vec<String> = pairs
+            let existing: Vec<Vec<u8>> = pairs
                 .iter()
                 .zip(&names)
                 .filter(|(_, n)| *n == name)
-                .map(|(p, _)| decode(raw_value(p)))
+                .map(|(p, _)| decode_bytes(raw_value(p)))
                 .collect();
             match (value, mode) {
                 (None, _) if existing.is_empty() => Outcome::Nothing,
@@ -183,8 +194,14 @@ pub fn model(location: &str, ops: &[Op], max_len: usize) -> Option<String> {
                     continue;
                 }
                 done[i] = true;
-                if let Outcome::Replaced(v) | Outcome::Merged(v) = &outcomes[i] {
-                    written.push(format!("{}={}", raw_name(pair), encode(v)));
+                match &outcomes[i] {
+                    Outcome::Replaced(v) => {
+                        written.push(format!("{}={}", raw_name(pair), encode(v)));
+                    }
+                    Outcome::Merged(v) => {
+                        written.push(format!("{}={}", raw_name(pair), encode_bytes(v)));
+                    }
+                    _ => {}
                 }
             }
         }

@@ -93,5 +93,5 @@ pub(crate) enum MergedValue {
     /// `len` bytes at `start` of the rewrite's [`Scratch`].
     Scratch { start: usize, len: usize },
     /// On the heap, for values too long for the scratch space.
-    Heap(String),
+    Heap(Vec<u8>),
 }

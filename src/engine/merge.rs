@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 
 use super::edit::MergedValue;
-use crate::text::{decoded_value, decoded_value_in, name_is, pairs};
+use crate::text::{decoded_bytes_in, name_is, pairs};
 
 /// Bytes of stack space for merged values (and for decoding the values they merge with), so
 /// that a merge allocates nothing but the output.
@@ -34,12 +34,16 @@ pub(crate) fn merge_in(
     let mut decoded = [0u8; SCRATCH_LEN];
     for pair in pairs(query).filter(|p| name_is(p, name)) {
         let mut free: &mut [u8] = &mut decoded;
-        merge_existing(&mut value, &decoded_value_in(pair, &mut free));
+        merge_existing(&mut value, &decoded_bytes_in(pair, &mut free));
     }
-    let added = merge_new(&mut value, new);
+    let added = merge_new(&mut value, new.as_bytes());
     if value.overflow {
-        let existing = pairs(query).filter(|p| name_is(p, name)).map(decoded_value);
-        return merge(existing, new).map(|m| (MergedValue::Heap(m.value), m.added));
+        let existing = pairs(query).filter(|p| name_is(p, name)).map(|pair| {
+            let mut free: &mut [u8] = &mut [];
+            decoded_bytes_in(pair, &mut free)
+        });
+        return merge_bytes(existing, new.as_bytes())
+            .map(|(value, added)| (MergedValue::Heap(value), added));
     }
     if !merge_allowed(value.bytes()) {
         return None;
@@ -63,41 +67,43 @@ pub(crate) fn merge<'a, I>(existing: I, new: &str) -> Option<Merged>
 where
     I: IntoIterator<Item = Cow<'a, str>>,
 {
+    let existing = existing.into_iter().map(|value| match value {
+        Cow::Borrowed(s) => Cow::Borrowed(s.as_bytes()),
+        Cow::Owned(s) => Cow::Owned(s.into_bytes()),
+    });
+    let (value, added) = merge_bytes(existing, new.as_bytes())?;
+    // Whole tokens of UTF-8 strings joined by spaces are UTF-8.
+    String::from_utf8(value)
+        .ok()
+        .map(|value| Merged { value, added })
+}
+
+/// [`merge`] over bytes: tokens are compared and kept byte for byte (a token that is not
+/// UTF-8 stays as it was). The merged value and whether a token was added.
+pub(crate) fn merge_bytes<'a, I>(existing: I, new: &[u8]) -> Option<(Vec<u8>, bool)>
+where
+    I: IntoIterator<Item = Cow<'a, [u8]>>,
+{
     // Tokens seen are hashed: a value of many tokens merges in linear time.
-    let existing: Vec<Cow<'a, str>> = existing.into_iter().collect();
+    let existing: Vec<Cow<'a, [u8]>> = existing.into_iter().collect();
     let tokens = existing
         .iter()
-        .flat_map(|value| value.split(' ').map(|token| (token, false)))
-        .chain(new.split(' ').map(|token| (token, true)));
+        .flat_map(|value| value.split(|&b| b == b' ').map(|token| (token, false)))
+        .chain(new.split(|&b| b == b' ').map(|token| (token, true)));
     let mut seen = std::collections::HashSet::new();
-    let mut value = String::new();
+    let mut value = Vec::new();
     let mut added = false;
     for (token, is_new) in tokens {
         if token.is_empty() || !seen.insert(token) {
             continue;
         }
         if !value.is_empty() {
-            value.push(' ');
+            value.push(b' ');
         }
-        value.push_str(token);
+        value.extend_from_slice(token);
         added |= is_new;
     }
-    merge_allowed(value.as_bytes()).then_some(Merged { value, added })
-}
-
-/// A value being merged: a `String`, or a [`Slot`] of stack space.
-trait Tokens {
-    fn bytes(&self) -> &[u8];
-    fn append(&mut self, s: &str);
-}
-
-impl Tokens for String {
-    fn bytes(&self) -> &[u8] {
-        self.as_bytes()
-    }
-    fn append(&mut self, s: &str) {
-        self.push_str(s);
-    }
+    merge_allowed(&value).then_some((value, added))
 }
 
 /// Stack space for one merged value; `overflow` once something did not fit.
@@ -107,14 +113,15 @@ struct Slot<'b> {
     overflow: bool,
 }
 
-impl Tokens for Slot<'_> {
+impl Slot<'_> {
     fn bytes(&self) -> &[u8] {
-        &self.buf[..self.len]
+        self.buf.get(..self.len).unwrap_or_default()
     }
-    fn append(&mut self, s: &str) {
+
+    fn append(&mut self, s: &[u8]) {
         match self.buf.get_mut(self.len..self.len + s.len()) {
             Some(dst) if !self.overflow => {
-                dst.copy_from_slice(s.as_bytes());
+                dst.copy_from_slice(s);
                 self.len += s.len();
             }
             _ => self.overflow = true,
@@ -123,31 +130,26 @@ impl Tokens for Slot<'_> {
 }
 
 /// Adds `token` unless it is empty or already there; whether it was added.
-fn push_token(value: &mut impl Tokens, token: &str) -> bool {
-    if token.is_empty()
-        || value
-            .bytes()
-            .split(|&b| b == b' ')
-            .any(|t| t == token.as_bytes())
-    {
+fn push_token(value: &mut Slot<'_>, token: &[u8]) -> bool {
+    if token.is_empty() || value.bytes().split(|&b| b == b' ').any(|t| t == token) {
         return false;
     }
     if !value.bytes().is_empty() {
-        value.append(" ");
+        value.append(b" ");
     }
     value.append(token);
     true
 }
 
-fn merge_existing(value: &mut impl Tokens, existing: &str) {
-    for token in existing.split(' ') {
+fn merge_existing(value: &mut Slot<'_>, existing: &[u8]) {
+    for token in existing.split(|&b| b == b' ') {
         push_token(value, token);
     }
 }
 
-fn merge_new(value: &mut impl Tokens, new: &str) -> bool {
+fn merge_new(value: &mut Slot<'_>, new: &[u8]) -> bool {
     let mut added = false;
-    for token in new.split(' ') {
+    for token in new.split(|&b| b == b' ') {
         added |= push_token(value, token);
     }
     added

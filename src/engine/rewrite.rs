@@ -198,16 +198,14 @@ fn decide(edit: &mut Edit<'_>, query: &str, scratch: &mut Scratch<'_>) -> Outcom
 }
 
 /// What a replaced or merged pair's value becomes.
-fn new_value<'s>(edit: &'s Edit<'_>, scratch: &'s Scratch<'_>) -> &'s str {
+fn new_value<'s>(edit: &'s Edit<'_>, scratch: &'s Scratch<'_>) -> &'s [u8] {
     match (&edit.merged, &edit.op) {
         (Some(MergedValue::Heap(merged)), _) => merged,
         (Some(MergedValue::Scratch { start, len }), _) => {
-            // Whole tokens of `str`s joined by spaces: always UTF-8.
-            let bytes = scratch.buf.get(*start..start + len).unwrap_or_default();
-            std::str::from_utf8(bytes).unwrap_or("")
+            scratch.buf.get(*start..start + len).unwrap_or_default()
         }
-        (None, Op::Set(value, _)) => value,
-        (None, _) => "",
+        (None, Op::Set(value, _)) => value.as_bytes(),
+        (None, _) => b"",
     }
 }
 
@@ -245,7 +243,7 @@ fn output_len(
                 item_bytes -= edit.matched_len;
             }
             Outcome::Added => {
-                let (name_len, plain_name) = encoded_len(edit.name);
+                let (name_len, plain_name) = encoded_len(edit.name.as_bytes());
                 let (value_len, plain_value) = encoded_len(new_value(edit, scratch));
                 (edit.plain_name, edit.plain_value) = (plain_name, plain_value);
                 question_mark = true;
@@ -343,7 +341,7 @@ fn write(
     }
     for edit in edits.iter().filter(|e| e.outcome == Outcome::Added) {
         separate(out, &mut first);
-        put_encoded(out, edit.name, edit.plain_name);
+        put_encoded(out, edit.name.as_bytes(), edit.plain_name);
         out.push('=');
         put_encoded(out, new_value(edit, scratch), edit.plain_value);
     }

@@ -186,11 +186,9 @@ fn merge_table() {
 /// one-pass rewrite above must agree with, byte for byte and outcome for outcome.
 mod reference {
     use super::super::edit::Op;
-    use super::super::merge::Merged;
     use super::super::report::{DropReason, Outcome};
     use crate::config::Mode;
     use crate::text::{Parts, split};
-    use std::borrow::Cow;
     use url::form_urlencoded::{self, byte_serialize};
 
     fn pairs(query: &str) -> impl Iterator<Item = &str> {
@@ -216,45 +214,39 @@ mod reference {
             .is_some_and(|(decoded, _)| decoded == name)
     }
 
-    fn decoded_value(pair: &str) -> Cow<'_, str> {
+    /// A pair's value decoded to bytes (`+` a space, then `%XX`): a merged token that is not
+    /// UTF-8 keeps its bytes (DESIGN.md, Rewriting).
+    fn decoded_bytes(pair: &str) -> Vec<u8> {
         let raw = pair.split_once('=').map_or("", |(_, value)| value);
-        if !needs_decoding(raw) {
-            return Cow::Borrowed(raw);
-        }
-        form_urlencoded::parse(pair.as_bytes())
-            .next()
-            .map_or(Cow::Borrowed(""), |(_, value)| value)
+        percent_encoding::percent_decode_str(&raw.replace('+', " ")).collect()
     }
 
-    fn merge<'a, I>(existing: I, new: &str) -> Option<Merged>
-    where
-        I: IntoIterator<Item = Cow<'a, str>>,
-    {
-        fn push(value: &mut String, token: &str) -> bool {
-            if token.is_empty() || value.split(' ').any(|t| t == token) {
+    fn merge(existing: Vec<Vec<u8>>, new: &str) -> Option<(Vec<u8>, bool)> {
+        fn push(value: &mut Vec<u8>, token: &[u8]) -> bool {
+            if token.is_empty() || value.split(|&b| b == b' ').any(|t| t == token) {
                 return false;
             }
             if !value.is_empty() {
-                value.push(' ');
+                value.push(b' ');
             }
-            value.push_str(token);
+            value.extend_from_slice(token);
             true
         }
-        let mut value = String::new();
+        let mut value = Vec::new();
         for existing in existing {
-            for token in existing.split(' ') {
+            for token in existing.split(|&b| b == b' ') {
                 push(&mut value, token);
             }
         }
         let mut added = false;
         for token in new.split(' ') {
-            added |= push(&mut value, token);
+            added |= push(&mut value, token.as_bytes());
         }
-        let has_none = value.split(' ').any(|t| t == "none");
-        if has_none && value.contains(' ') {
+        let has_none = value.split(|&b| b == b' ').any(|t| t == b"none");
+        if has_none && value.contains(&b' ') {
             return None;
         }
-        Some(Merged { value, added })
+        Some((value, added))
     }
 
     pub(super) struct Edit<'a> {
@@ -262,7 +254,7 @@ mod reference {
         pub(super) op: Op<'a>,
         pub(super) outcome: Outcome,
         occurrences: u32,
-        merged: Option<String>,
+        merged: Option<Vec<u8>>,
         seen: bool,
     }
 
@@ -331,10 +323,11 @@ mod reference {
             Op::Set(value, Mode::Merge) => {
                 let existing = pairs(query)
                     .filter(|p| name_is(p, edit.name))
-                    .map(decoded_value);
+                    .map(decoded_bytes)
+                    .collect();
                 match merge(existing, value) {
-                    Some(merged) if merged.added || edit.occurrences > 1 => {
-                        edit.merged = Some(merged.value);
+                    Some((merged, added)) if added || edit.occurrences > 1 => {
+                        edit.merged = Some(merged);
                         Outcome::Merged
                     }
                     _ => Outcome::Kept,
@@ -343,8 +336,8 @@ mod reference {
         }
     }
 
-    fn put_encoded(out: &mut String, s: &str) {
-        for chunk in byte_serialize(s.as_bytes()) {
+    fn put_encoded(out: &mut String, s: &[u8]) {
+        for chunk in byte_serialize(s) {
             out.push_str(chunk);
         }
     }
@@ -383,9 +376,9 @@ mod reference {
                 Some(edit) => {
                     edit.seen = true;
                     let value = match (&edit.merged, &edit.op) {
-                        (Some(merged), _) => merged.as_str(),
-                        (None, Op::Set(value, _)) => value.as_ref(),
-                        (None, _) => "",
+                        (Some(merged), _) => merged.as_slice(),
+                        (None, Op::Set(value, _)) => value.as_bytes(),
+                        (None, _) => b"",
                     };
                     separate(out, &mut first);
                     out.push_str(raw_name(pair));
@@ -397,9 +390,9 @@ mod reference {
         for edit in edits.iter().filter(|e| e.outcome == Outcome::Added) {
             if let Op::Set(value, _) = &edit.op {
                 separate(out, &mut first);
-                put_encoded(out, edit.name);
+                put_encoded(out, edit.name.as_bytes());
                 out.push('=');
-                put_encoded(out, value);
+                put_encoded(out, value.as_bytes());
             }
         }
         if let Some(fragment) = parts.fragment {

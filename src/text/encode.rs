@@ -3,7 +3,7 @@
 use url::form_urlencoded::byte_serialize;
 
 /// Whether `byte_serialize` leaves `s` as it is (ASCII alphanumerics and `*-._`).
-fn is_plain(s: &str) -> bool {
+fn is_plain(s: &[u8]) -> bool {
     // 1 for a byte that must be encoded; OR-ed without a branch per byte.
     const ENCODED: [u8; 256] = {
         let mut table = [1; 256];
@@ -17,22 +17,22 @@ fn is_plain(s: &str) -> bool {
         }
         table
     };
-    s.bytes().fold(0, |any, b| any | ENCODED[usize::from(b)]) == 0
+    s.iter().fold(0, |any, &b| any | ENCODED[usize::from(b)]) == 0
 }
 
-/// The length of `s` once written, and whether it is written as it is.
-pub(crate) fn encoded_len(s: &str) -> (usize, bool) {
+/// The length of `s` once written, and whether it is written as it is. Bytes, not text: a
+/// merged value keeps the bytes of a token that is not UTF-8.
+pub(crate) fn encoded_len(s: &[u8]) -> (usize, bool) {
     if is_plain(s) {
         return (s.len(), true);
     }
-    (byte_serialize(s.as_bytes()).map(str::len).sum(), false)
+    (byte_serialize(s).map(str::len).sum(), false)
 }
 
-/// Writes `s` form-encoded (`plain`: it has nothing to encode).
-pub(crate) fn put_encoded(out: &mut String, s: &str, plain: bool) {
-    if plain {
-        out.push_str(s);
-    } else {
-        out.extend(byte_serialize(s.as_bytes()));
+/// Writes `s` form-encoded (`plain`: it has nothing to encode, so it is ASCII).
+pub(crate) fn put_encoded(out: &mut String, s: &[u8], plain: bool) {
+    match std::str::from_utf8(s) {
+        Ok(plain_text) if plain => out.push_str(plain_text),
+        _ => out.extend(byte_serialize(s)),
     }
 }

@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 
 use super::bytes::find_byte;
+use super::location::browser_form;
 #[cfg(test)]
 use super::location::split;
 
@@ -344,7 +345,26 @@ pub(super) fn is_dot_segment(segment: &str) -> bool {
     dots == 1 || dots == 2
 }
 
+/// Whether `url` (as a browser reads it) is `http:` or `https:` followed by fewer than two
+/// `/` or `\` (`http:idp.example/x`, `https:/idp.example`, `http:\idp.example`): on a
+/// page of the same scheme, a browser resolves it against the page's own URL, so it goes to
+/// the broker, not to the host it seems to name. Parsed alone it would read as absolute.
+pub(crate) fn relative_to_page(url: &str) -> bool {
+    let rest =
+        strip_prefix_ignore_case(url, "https:").or_else(|| strip_prefix_ignore_case(url, "http:"));
+    rest.is_some_and(|rest| {
+        rest.bytes()
+            .take(2)
+            .take_while(|&b| b == b'/' || b == b'\\')
+            .count()
+            < 2
+    })
+}
+
 fn slow_endpoint(location: &str) -> Option<Endpoint<'_>> {
+    if relative_to_page(&browser_form(location)) {
+        return None;
+    }
     let url = url::Url::parse(location).ok()?;
     let https = match url.scheme() {
         "https" => true,

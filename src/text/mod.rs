@@ -25,7 +25,7 @@ pub(crate) use encode::{encoded_len, put_encoded};
 pub(crate) use endpoint::{Endpoint, MAX_HOST_LEN, OriginKey, endpoint_in};
 pub(crate) use location::{Parts, base, browser_form, split};
 pub(crate) use query::{
-    Lookup, PairLookup, RawPairs, decoded_name, decoded_value, decoded_value_in, lookup_pair,
+    Lookup, PairLookup, RawPairs, decoded_bytes_in, decoded_name, decoded_value_in, lookup_pair,
     name_is, pairs,
 };
 pub(crate) use scan::Scan;

@@ -185,6 +185,25 @@ pub(crate) fn decoded_value_in<'a>(pair: &'a str, free: &mut &'a mut [u8]) -> Co
     }
 }
 
+/// The decoded value of a raw pair as bytes (a value need not be UTF-8: `fr-%E9t%E9`), in
+/// the front of the stack space `free` (which then starts after it) when it fits, else on
+/// the heap.
+pub(crate) fn decoded_bytes_in<'a>(pair: &'a str, free: &mut &'a mut [u8]) -> Cow<'a, [u8]> {
+    let raw = raw_value(pair);
+    if !needs_decoding(raw) {
+        return Cow::Borrowed(raw.as_bytes());
+    }
+    if let Some(n) = decode_bytes(raw, free) {
+        let (head, tail) = std::mem::take(free).split_at_mut(n);
+        *free = tail;
+        return Cow::Borrowed(head);
+    }
+    let mut heap = vec![0; raw.len()];
+    let n = decode_bytes(raw, &mut heap).unwrap_or(0);
+    heap.truncate(n);
+    Cow::Owned(heap)
+}
+
 /// What a query holds under one name.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Lookup<'a> {

@@ -146,8 +146,20 @@ fn endpoint_table() {
             "https://idp.example/a/%2e/b",
             Some(("https://idp.example:443", "/a/b")),
         ),
+        // Relative to the broker's page for a browser on an `https` page: not the IdP's.
+        ("https:idp.example/a", None),
+        ("http:/idp.example/a", None),
+        ("HTTPS:\\idp.example/a", None),
         (
-            "https:idp.example/a",
+            "https:\\\\idp.example/a",
+            Some(("https://idp.example:443", "/a")),
+        ),
+        (
+            "https:/\\idp.example/a",
+            Some(("https://idp.example:443", "/a")),
+        ),
+        (
+            "https:///idp.example/a",
             Some(("https://idp.example:443", "/a")),
         ),
         (

@@ -167,8 +167,14 @@ fn values(location: &str, name: &str) -> Vec<String> {
 
 /// Where a browser goes for this `Location`, as it reads it: the HTTP client drops the
 /// field's surrounding whitespace, then the WHATWG URL parser (the `url` crate) reads it.
+/// Where a browser goes when the broker's `https` page answers with `location`: the `url`
+/// crate resolves it against the page, as a browser resolves a redirect.
 fn browser(location: &str) -> url::Url {
-    url::Url::parse(location.trim_matches([' ', '\t'])).unwrap()
+    let page = url::Url::parse("https://broker.example/authorize?client_id=web").unwrap();
+    url::Url::options()
+        .base_url(Some(&page))
+        .parse(location.trim_matches([' ', '\t']))
+        .unwrap()
 }
 
 /// The browser goes to the same place with the same pairs, but for those named `touched`.

@@ -5,7 +5,9 @@
 use http::header::LOCATION;
 use http::{Request, Response, StatusCode};
 use tower::{ServiceExt, service_fn};
-use tower_upstream_params::{Config, UpstreamConnection, UpstreamParamsLayer, UpstreamValues};
+use tower_upstream_params::{
+    AliasSources, Config, UpstreamConnection, UpstreamParamsLayer, UpstreamReport, UpstreamValues,
+};
 
 pub(crate) fn config(json: &str) -> Config {
     match Config::from_json(json) {
@@ -78,6 +80,9 @@ pub(crate) async fn respond(
     extras: Extras,
     request_values: Option<UpstreamValues>,
 ) -> Response<String> {
+    let config = layer.handle().load();
+    let original = location.to_owned();
+    let (engine_extras, engine_values) = (extras.clone(), request_values.clone());
     let location = location.to_owned();
     let inner = service_fn(move |_req: Request<String>| {
         let location = location.clone();
@@ -104,5 +109,64 @@ pub(crate) async fn respond(
     if let Some(values) = request_values {
         request.extensions_mut().insert(values);
     }
-    service.oneshot(request).await.unwrap()
+    let response = service.oneshot(request).await.unwrap();
+    agrees_with_the_engine(
+        &config,
+        uri,
+        &original,
+        &engine_extras,
+        engine_values.as_ref(),
+        &response,
+    );
+    response
+}
+
+/// Every rewrite the tests drive through the layer is also driven through the engine's
+/// public API, [`Config::rewrite_location`], with the same sources: the new `Location` and
+/// the report must be the same (one rule set). A layer in dry run reports `dry_run` and
+/// changes nothing; the engine is asked without one.
+fn agrees_with_the_engine(
+    config: &Config,
+    uri: &str,
+    original: &str,
+    extras: &Extras,
+    request_values: Option<&UpstreamValues>,
+    response: &Response<String>,
+) {
+    let status = extras.status.unwrap_or(StatusCode::FOUND);
+    if !matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308) {
+        assert!(response.extensions().get::<UpstreamReport>().is_none());
+        return;
+    }
+    let query = uri.split_once('?').map(|(_, q)| q.split('#').next().unwrap_or(q));
+    let mut sources = AliasSources::new().query(query);
+    if let Some(values) = &extras.values {
+        sources = sources.values(values);
+    }
+    if let Some(values) = request_values {
+        sources = sources.values(values);
+    }
+    let rewrite = config.rewrite_location(original, extras.connection, &sources);
+    let layer_report = response.extensions().get::<UpstreamReport>();
+    let layer_location = response.headers().get(LOCATION).and_then(|v| v.to_str().ok());
+    match (layer_report, rewrite.report()) {
+        (None, None) => {
+            assert_eq!(layer_location, Some(original), "no connection, no change");
+        }
+        (Some(layer), Some(engine)) => {
+            assert_eq!(layer.connection(), engine.connection(), "{original}");
+            assert_eq!(layer.params(), engine.params(), "{original}");
+            assert_eq!(layer.rewritten(), engine.rewritten(), "{original}");
+            if layer.dry_run() && !engine.dry_run() {
+                assert_eq!(layer_location, Some(original), "a dry run changes nothing");
+            } else {
+                assert_eq!(layer.dry_run(), engine.dry_run(), "{original}");
+                let expected = rewrite.location().unwrap_or(original);
+                assert_eq!(layer_location, Some(expected), "{original}");
+            }
+        }
+        (layer, engine) => panic!(
+            "the layer and the engine disagree on {original:?}: layer {layer:?}, engine {engine:?}"
+        ),
+    }
 }

@@ -39,6 +39,7 @@
 mod auth0;
 mod builder;
 mod compile;
+mod fingerprint;
 mod hash;
 mod index;
 mod json;
@@ -46,6 +47,7 @@ mod span;
 mod validate;
 
 use std::fmt;
+use std::path::Path;
 use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer};
@@ -332,6 +334,96 @@ impl Config {
     pub fn connection_names(&self) -> impl Iterator<Item = &str> {
         self.compiled.connection_names()
     }
+
+    /// Reads a configuration from a file: its JSON text, in UTF-8 (a leading byte order mark
+    /// is skipped).
+    ///
+    /// The file is read whole, following symlinks. To load it again whenever it changes, see
+    /// [`ConfigHandle::watch_file`](crate::ConfigHandle::watch_file).
+    ///
+    /// ```no_run
+    /// # use tower_upstream_params::{Config, UpstreamParamsLayer};
+    /// let config = Config::from_path("/etc/broker/upstream-params.json")?;
+    /// let layer = UpstreamParamsLayer::new(config);
+    /// # Ok::<(), tower_upstream_params::ConfigError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// A [`ConfigError`]:
+    ///
+    /// - when the file cannot be read (missing, a directory, no permission) or is not UTF-8,
+    ///   or its text is not JSON: one problem whose [`path`](ConfigError::path) is empty (the
+    ///   problem is with the whole document, as for a JSON syntax error from
+    ///   [`Config::from_json`]) and whose message names the file, e.g.
+    ///   `cannot read /etc/broker/upstream-params.json: No such file or directory (os error
+    ///   2)` or `/etc/broker/upstream-params.json: invalid JSON: EOF while parsing an object at
+    ///   line 3 column 0`;
+    /// - when the JSON is not a valid configuration: the same problems, with the same JSON
+    ///   paths and messages, as [`Config::from_json`] of the file's text.
+    pub fn from_path(path: impl AsRef<Path>) -> Result<Config, ConfigError> {
+        let path = path.as_ref();
+        let bytes = std::fs::read(path).map_err(|e| read_error(path, &e))?;
+        Config::from_file_bytes(path, &bytes)
+    }
+
+    /// [`Config::from_path`] of a file already read into `bytes`.
+    pub(crate) fn from_file_bytes(path: &Path, bytes: &[u8]) -> Result<Config, ConfigError> {
+        let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
+        let text = std::str::from_utf8(bytes).map_err(|e| {
+            ConfigError::new("", format!("{}: not UTF-8 text: {e}", path.display()))
+        })?;
+        let node = json::parse(text)
+            .map_err(|e| ConfigError::new("", format!("{}: {}", path.display(), e.message())))?;
+        Config::from_node(node)
+    }
+
+    /// A fingerprint of what this configuration means, for replicas to compare: 32
+    /// lowercase hexadecimal digits (128 bits).
+    ///
+    /// It is a hash of the configuration's canonical form, in which every default is written
+    /// out (`protocol` `"oauth2"`, `dry_run` `false`, a param's `mode` `"replace"`, an
+    /// alias's `source` `"any"` and `max_len`, both `limits`), connections are sorted by name,
+    /// `query_aliases` is sorted (a name listed twice counts once), and params stay in their
+    /// order. So two configurations have the same fingerprint whatever their whitespace, the
+    /// order of their connections or of any object's keys, and whether defaults are written;
+    /// and different ones when anything else differs, the order of params included (they are
+    /// applied in that order). Strings are compared as written: an `authorization_url` with
+    /// an explicit default port is another text, so another fingerprint.
+    ///
+    /// The hash is 128-bit FNV-1a over the canonical form as compact JSON: the same on every
+    /// platform, Rust version and run (it does not use `std`'s randomly seeded hashers). It is
+    /// **not** a cryptographic hash: it tells honest versions apart, it does not prove where
+    /// a configuration came from. A future version of this crate that adds a key to the
+    /// configuration may change the fingerprints of configurations that do not use it, so
+    /// compare fingerprints between replicas that run the same version.
+    ///
+    /// ```
+    /// # use tower_upstream_params::Config;
+    /// let a = Config::from_json(r#"{"connections": {
+    ///     "x": {"authorization_url": "https://x.example/authorize"},
+    ///     "y": {"authorization_url": "https://y.example/authorize",
+    ///           "upstream_params": {"p": {"value": "1"}}}}}"#)?;
+    /// let b = Config::from_json(r#"{"limits": {"max_value_len": 2048}, "connections": {
+    ///     "y": {"upstream_params": {"p": {"value": "1", "mode": "replace"}},
+    ///           "authorization_url": "https://y.example/authorize", "protocol": "oauth2"},
+    ///     "x": {"authorization_url": "https://x.example/authorize"}}}"#)?;
+    /// assert_eq!(a.fingerprint(), b.fingerprint());
+    /// assert_eq!(a.fingerprint().len(), 32);
+    ///
+    /// let c = a.merge_patch(r#"{"connections": {"y": {"upstream_params": {"p": {"value": "2"}}}}}"#)?;
+    /// assert_ne!(a.fingerprint(), c.fingerprint());
+    /// # Ok::<(), tower_upstream_params::ConfigError>(())
+    /// ```
+    pub fn fingerprint(&self) -> String {
+        let tree = self.tree().unwrap_or(Node::Object(Vec::new()));
+        fingerprint::fingerprint(&tree)
+    }
+}
+
+/// The error of a file that cannot be read: the whole document's problem, naming the file.
+pub(crate) fn read_error(path: &Path, error: &std::io::Error) -> ConfigError {
+    ConfigError::new("", format!("cannot read {}: {error}", path.display()))
 }
 
 impl<'de> Deserialize<'de> for Config {

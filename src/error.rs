@@ -8,7 +8,9 @@ use std::fmt;
 /// dotted path from the root (`connections.wordpress.upstream_params.blog`; array items as
 /// `query_aliases[0]`). [`Display`](fmt::Display) prints them as `path: message`, separated by
 /// `; ` when there are several. A syntax error in the JSON text itself has an empty path and
-/// names the line and column instead.
+/// names the line and column instead; so does a file that
+/// [`Config::from_path`](crate::Config::from_path) cannot read or parse, whose message names
+/// the file.
 ///
 /// ```
 /// use tower_upstream_params::Config;

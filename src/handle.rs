@@ -1,11 +1,14 @@
 //! [`ConfigHandle`]: the configuration a layer serves, replaced while it serves.
 
 use std::fmt;
+use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use arc_swap::ArcSwap;
 
-use crate::Config;
+use crate::watch::FileWatch;
+use crate::{Config, ConfigError};
 
 /// Reloads a layer's configuration while it serves ("hot reload").
 ///
@@ -48,5 +51,100 @@ impl ConfigHandle {
     /// The current configuration.
     pub fn load(&self) -> Arc<Config> {
         self.config.load_full()
+    }
+
+    /// Replaces the configuration with what `f` makes of the current one, atomically: if
+    /// another update (or a [`store`](Self::store), or a [`FileWatch`]) replaced it while `f`
+    /// ran, `f` runs again on the newer one. So two concurrent updates never lose one another
+    /// (say, two admin requests each applying a [`Config::merge_patch`]): the second applies
+    /// to the result of the first. Returns the configuration stored.
+    ///
+    /// `f` may run more than once, and should do nothing but compute the new configuration.
+    ///
+    /// ```
+    /// use tower_upstream_params::{Config, UpstreamParamsLayer};
+    ///
+    /// let layer = UpstreamParamsLayer::new(Config::from_json(r#"{"connections": {"google": {
+    ///     "authorization_url": "https://accounts.google.com/o/oauth2/v2/auth"}}}"#)?);
+    /// let patch = r#"{"connections": {"google": {"upstream_params": {
+    ///     "hd": {"value": "acme.com"}}}}}"#;
+    /// let stored = layer.handle().update(|config| config.merge_patch(patch))?;
+    /// assert!(stored.to_json().contains("acme.com"));
+    ///
+    /// // A patch that does not validate changes nothing.
+    /// let bad = r#"{"connections": {"google": {"upstream_params": {"state": {"value": "x"}}}}}"#;
+    /// assert!(layer.handle().update(|config| config.merge_patch(bad)).is_err());
+    /// assert_eq!(*layer.handle().load(), *stored);
+    /// # Ok::<(), tower_upstream_params::ConfigError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// The first error `f` returns; nothing is stored then.
+    pub fn update<F>(&self, mut f: F) -> Result<Arc<Config>, ConfigError>
+    where
+        F: FnMut(&Config) -> Result<Config, ConfigError>,
+    {
+        let mut current = self.config.load_full();
+        loop {
+            let new = Arc::new(f(&current)?);
+            let previous = self.config.compare_and_swap(&current, Arc::clone(&new));
+            if Arc::ptr_eq(&previous, &current) {
+                return Ok(new);
+            }
+            // Someone else stored in between: apply `f` to theirs.
+            current = arc_swap::Guard::into_inner(previous);
+        }
+    }
+
+    /// Loads the configuration file at `path` into this handle now and whenever it changes,
+    /// until the returned [`FileWatch`] is dropped.
+    ///
+    /// `path` is read once before this returns (so that, if the file loads, its
+    /// configuration is live when this returns), then by a background thread every
+    /// `interval` (no async runtime needed; an interval under 1 ms is taken as 1 ms).
+    /// Whenever the bytes read differ from those of the previous read (the first read
+    /// included), they are loaded as by [`Config::from_path`] and, if valid, stored; each
+    /// reload is reported at `INFO` with `reason = "config_reloaded"`, `path` and the new
+    /// configuration's `fingerprint`.
+    ///
+    /// A file that does not load (missing, unreadable, JSON cut short by a write in progress,
+    /// an invalid configuration) leaves the live configuration as it is, and is reported
+    /// once at `ERROR` with `reason = "config_rejected"`, `path`, and `errors`: the JSON path
+    /// of every problem (`""` for the document as a whole), never a value or a message that
+    /// could quote one. For a file that cannot be read or parsed, `detail` says why (the I/O
+    /// error, or the line and column where the JSON breaks). The file is tried again when its
+    /// bytes change; [`FileWatch::error`] says the same to code.
+    ///
+    /// The path is opened anew at every read, following symlinks, and no descriptor is kept:
+    /// a file replaced by a rename (what editors and deployment tools do), and a Kubernetes
+    /// ConfigMap volume, whose update atomically swaps the `..data` symlink that the file's
+    /// path goes through, are both seen at the next read. Write the file by a rename where
+    /// you can: a file written in place may be read half-written, which is rejected (and
+    /// loaded at the next read, once complete).
+    ///
+    /// The file is the source of truth: a [`store`](Self::store) or [`update`](Self::update)
+    /// on this handle lasts until the file next changes.
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// use tower_upstream_params::{Config, UpstreamParamsLayer};
+    ///
+    /// let layer = UpstreamParamsLayer::new(Config::default());
+    /// let watch = layer
+    ///     .handle()
+    ///     .watch_file("/etc/broker/upstream-params.json", Duration::from_secs(5));
+    /// if let Some(error) = watch.error() {
+    ///     eprintln!("starting without the file's configuration: {error}");
+    /// }
+    /// // Serve with `layer`, keeping `watch` alive for as long.
+    /// # drop(watch);
+    /// ```
+    pub fn watch_file(&self, path: impl AsRef<Path>, interval: Duration) -> FileWatch {
+        FileWatch::start(
+            Arc::clone(&self.config),
+            path.as_ref().to_path_buf(),
+            interval,
+        )
     }
 }

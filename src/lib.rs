@@ -150,6 +150,7 @@ mod handle;
 mod layer;
 mod service;
 mod text;
+mod watch;
 
 pub use config::Config;
 pub use engine::{
@@ -160,6 +161,7 @@ pub use extensions::{UpstreamConnection, UpstreamValues};
 pub use handle::ConfigHandle;
 pub use layer::UpstreamParamsLayer;
 pub use service::UpstreamParams;
+pub use watch::FileWatch;
 
 /// Entry points for this crate's own benchmarks and fuzz targets. Not part of the API: no
 /// stability promise, hidden from the docs.

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use regex::Regex;
 
-use super::index::{Index, Refused};
+use super::index::{EndpointSpec, Index, Refused};
 use super::json::Node;
 use super::span::Span;
 use super::validate::{
@@ -382,11 +382,24 @@ fn compile_root(root: &Node, problems: &mut Problems) -> Option<Compiled> {
                     problems.add(&path, "a connection name must not be empty");
                     continue;
                 }
-                let Some((endpoint, dry_run, params)) =
-                    compile_connection(conn, &path, &limits, &query_aliases, problems)
-                else {
-                    continue;
-                };
+                let before = problems.0.len();
+                let (endpoint, dry_run, params) =
+                    match compile_connection(conn, &path, &limits, &query_aliases, problems) {
+                        Some(compiled) => compiled,
+                        None => {
+                            if problems.0.len() == before {
+                                problems.add(&path, "invalid connection");
+                            }
+                            // Its params are wrong, but its endpoint may be right: it still
+                            // joins the check for connections that cannot be told apart, so
+                            // that every problem is reported in one pass. (The configuration
+                            // is refused anyway: it joins with no params.)
+                            match endpoint_only(conn, &path, &limits, &query_aliases) {
+                                Some(endpoint) => (endpoint, false, Vec::new()),
+                                None => continue,
+                            }
+                        }
+                    };
                 let id = connections.connections.len();
                 match index.insert(endpoint, id, name) {
                     Ok(()) => {
@@ -413,6 +426,34 @@ fn compile_root(root: &Node, problems: &mut Problems) -> Option<Compiled> {
     }
     index.finish();
     Some(connections.finish(limits, index))
+}
+
+/// The endpoint of a connection that does not compile, if its `authorization_url` and
+/// `client_id` are valid on their own; what else is wrong with it is reported already.
+fn endpoint_only(
+    conn: &Node,
+    path: &str,
+    limits: &Limits,
+    query_aliases: &[&str],
+) -> Option<EndpointSpec> {
+    let Node::Object(entries) = conn else {
+        return None;
+    };
+    let mut keys: Vec<(String, Node)> = Vec::with_capacity(2);
+    for key in ["authorization_url", "client_id"] {
+        if let Some((k, v)) = entries.iter().find(|(k, _)| k == key) {
+            keys.push((k.clone(), v.clone()));
+        }
+    }
+    let mut scratch = Problems(Vec::new());
+    compile_connection(
+        &Node::Object(keys),
+        path,
+        limits,
+        query_aliases,
+        &mut scratch,
+    )
+    .map(|(endpoint, _, _)| endpoint)
 }
 
 /// The keys of each level of the JSON form, in the order [`canonical`] writes them.
@@ -598,6 +639,42 @@ mod tests {
         );
         assert_eq!(PatternId::new(u32::MAX as usize), None);
         assert_eq!(PatternId::new(usize::MAX), None);
+    }
+
+    #[test]
+    fn conflicts_are_reported_beside_problems_inside_connections() {
+        let node = super::super::json::parse(
+            r#"{"connections": {
+                "a": {"authorization_url": "https://x.example/authorize",
+                      "upstream_params": {"blog": {"alais": "login_hint"}}},
+                "b": {"authorization_url": "https://y.example/authorize", "client_id": "web"},
+                "c": {"authorization_url": "https://y.example/authorize", "client_id": "web",
+                      "upstream_params": {"v": {"value": "1"}}},
+                "d": {"authorization_url": "https://x.example/authorize"},
+                "e": {"authorization_url": "not a url",
+                      "upstream_params": {"state": {"value": "s"}}},
+                "f": {"authorization_url": "https://x.example/authorize", "client_id": ""}
+            }}"#,
+        )
+        .unwrap();
+        let err = compile(&node).unwrap_err();
+        let paths: Vec<&str> = err.problems().map(|(path, _)| path).collect();
+        assert_eq!(
+            paths,
+            [
+                "connections.a.upstream_params.blog.alais",
+                "connections.a.upstream_params.blog",
+                "connections.c",
+                "connections.d",
+                "connections.e.authorization_url",
+                "connections.e.upstream_params.state",
+                "connections.f.client_id",
+            ],
+            "{err}"
+        );
+        let messages: Vec<&str> = err.problems().map(|(_, message)| message).collect();
+        assert!(messages[2].contains("connection \"b\""), "{err}");
+        assert!(messages[3].contains("connection \"a\""), "{err}");
     }
 
     #[test]

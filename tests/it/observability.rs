@@ -251,3 +251,73 @@ async fn dry_run_reports_what_would_change() {
     assert!(output.contains("dry_run=true"), "{output}");
     assert!(output.contains("a:added"), "{output}");
 }
+
+#[tokio::test]
+async fn file_reloads_and_rejections_are_reported_without_values() {
+    use std::time::Duration;
+    use tower_upstream_params::Config;
+
+    let dir = crate::ops::TempDir::new("events");
+    let file = dir.path().join("config.json");
+    let layer = UpstreamParamsLayer::new(Config::default());
+    let interval = Duration::from_secs(3600);
+    // The first read happens on the calling thread, before watch_file returns: its event
+    // is this thread's.
+    let missing = captured(async {
+        drop(layer.handle().watch_file(&file, interval));
+    })
+    .await;
+    let invalid = captured(async {
+        // A secret where a param's value goes, in a param that is refused.
+        dir.replace(
+            "config.json",
+            &format!(
+                r#"{{"connections": {{"c": {{"authorization_url": "{IDP}",
+                    "upstream_params": {{"state": {{"value": "{SECRET}"}},
+                                         "blog": {{"alais": "{SECRET}"}}}}}}}}}}"#
+            ),
+        );
+        drop(layer.handle().watch_file(&file, interval));
+    })
+    .await;
+    let valid = one("c", IDP, r#"{"a": {"value": "1"}}"#);
+    let reloaded = captured(async {
+        dir.replace("config.json", &valid.to_json());
+        drop(layer.handle().watch_file(&file, interval));
+    })
+    .await;
+
+    let line = |output: &str, level: &str| -> String {
+        output
+            .lines()
+            .find(|l| l.contains(level) && l.contains("tower_upstream_params"))
+            .unwrap_or_else(|| panic!("no {level} event in {output}"))
+            .to_owned()
+    };
+    let missing = line(&missing, "ERROR");
+    assert!(missing.contains("reason=\"config_rejected\""), "{missing}");
+    assert!(missing.contains(&*file.to_string_lossy()), "{missing}");
+    assert!(missing.contains(r#"errors=[""]"#), "{missing}");
+    assert!(missing.contains("detail="), "{missing}");
+
+    let invalid = line(&invalid, "ERROR");
+    assert!(invalid.contains("reason=\"config_rejected\""), "{invalid}");
+    assert!(
+        invalid.contains(
+            r#"errors=["connections.c.upstream_params.state", "connections.c.upstream_params.blog.alais""#
+        ),
+        "{invalid}"
+    );
+    assert!(!invalid.contains(SECRET), "{invalid}");
+
+    let reloaded = line(&reloaded, "INFO");
+    assert!(
+        reloaded.contains("reason=\"config_reloaded\""),
+        "{reloaded}"
+    );
+    assert!(
+        reloaded.contains(&format!("fingerprint={}", valid.fingerprint())),
+        "{reloaded}"
+    );
+    assert_eq!(layer.handle().load().fingerprint(), valid.fingerprint());
+}

@@ -1,0 +1,277 @@
+//! [`FileWatch`]: a configuration file, loaded again whenever it changes.
+//!
+//! A plain thread (no async runtime): it reads the file every interval and compares the bytes
+//! with those of its last read; when they differ it loads them and, if they are a valid
+//! configuration, stores it. It is told to stop through a channel whose sender the
+//! [`FileWatch`] holds: dropping it wakes the thread at once.
+
+use std::fmt;
+use std::io;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread;
+use std::time::Duration;
+
+use arc_swap::ArcSwap;
+
+use crate::{Config, ConfigError};
+
+/// The shortest interval between two reads (a shorter one is taken as this).
+const MIN_INTERVAL: Duration = Duration::from_millis(1);
+
+/// A background thread that loads a configuration file into a
+/// [`ConfigHandle`](crate::ConfigHandle) whenever the file changes; made by
+/// [`ConfigHandle::watch_file`](crate::ConfigHandle::watch_file).
+///
+/// Dropping it stops the thread: the drop wakes the thread and waits for it to end, which
+/// takes at most the read and load it may be in the middle of, never a whole interval. Keep
+/// it for as long as the configuration should follow the file (for a server, as long as it
+/// serves).
+///
+/// It also says what became of the file's current content: [`FileWatch::fingerprint`] of
+/// the configuration it last stored, and [`FileWatch::error`] when the file, as last read,
+/// did not load.
+#[must_use = "dropping a FileWatch stops watching the file"]
+pub struct FileWatch {
+    path: PathBuf,
+    interval: Duration,
+    status: Arc<Mutex<Status>>,
+    /// Dropped to stop the thread (its receiver then wakes, disconnected).
+    stop: Option<mpsc::Sender<()>>,
+    thread: Option<thread::JoinHandle<()>>,
+}
+
+/// What the thread last saw, for [`FileWatch`]'s accessors.
+#[derive(Default)]
+struct Status {
+    error: Option<ConfigError>,
+    fingerprint: Option<String>,
+}
+
+impl fmt::Debug for FileWatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FileWatch")
+            .field("path", &self.path)
+            .field("interval", &self.interval)
+            .field("running", &self.thread.is_some())
+            .field("fingerprint", &self.fingerprint())
+            .field("rejected", &self.error().is_some())
+            .finish()
+    }
+}
+
+impl FileWatch {
+    /// Reads `path` once on the calling thread, then starts the thread that reads it again
+    /// every `interval`.
+    pub(crate) fn start(
+        config: Arc<ArcSwap<Config>>,
+        path: PathBuf,
+        interval: Duration,
+    ) -> FileWatch {
+        let interval = interval.max(MIN_INTERVAL);
+        let status = Arc::new(Mutex::new(Status::default()));
+        let mut watcher = Watcher {
+            path: path.clone(),
+            config,
+            status: Arc::clone(&status),
+            last: None,
+        };
+        watcher.check();
+        let (stop, stopped) = mpsc::channel::<()>();
+        let thread = thread::Builder::new()
+            .name("upstream-params-watch".to_owned())
+            .spawn(move || watcher.run(&stopped, interval));
+        let thread = match thread {
+            Ok(thread) => Some(thread),
+            Err(e) => {
+                tracing::error!(
+                    target: "tower_upstream_params",
+                    reason = "watch_not_started",
+                    path = %path.display(),
+                    error = %e,
+                    "cannot start the thread that watches the configuration file; it was read once"
+                );
+                None
+            }
+        };
+        FileWatch {
+            path,
+            interval,
+            status,
+            stop: Some(stop),
+            thread,
+        }
+    }
+
+    /// The file watched, as given.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// How long the thread waits between two reads (at least 1 ms).
+    pub fn interval(&self) -> Duration {
+        self.interval
+    }
+
+    /// Why the file, as last read, did not load (it is missing, unreadable, not JSON, or not
+    /// a valid configuration); `None` when it loaded. The configuration stored before stays
+    /// live meanwhile.
+    pub fn error(&self) -> Option<ConfigError> {
+        self.status().error.clone()
+    }
+
+    /// The [`Config::fingerprint`] of the configuration this watch last stored; `None` until
+    /// the file has loaded once.
+    ///
+    /// This is what the watch stored, not necessarily what the handle holds now: a
+    /// [`ConfigHandle::store`](crate::ConfigHandle::store) or
+    /// [`update`](crate::ConfigHandle::update) since then replaces it (until the file changes
+    /// again).
+    pub fn fingerprint(&self) -> Option<String> {
+        self.status().fingerprint.clone()
+    }
+
+    fn status(&self) -> std::sync::MutexGuard<'_, Status> {
+        self.status.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Drop for FileWatch {
+    fn drop(&mut self) {
+        // Disconnects the channel: the thread's wait ends at once.
+        drop(self.stop.take());
+        if let Some(thread) = self.thread.take() {
+            if thread.thread().id() != thread::current().id() {
+                // The thread only returns or panics (caught); either way it has ended.
+                let _ = thread.join();
+            }
+        }
+    }
+}
+
+/// What a read found.
+#[derive(PartialEq, Eq)]
+enum Read {
+    Bytes(Vec<u8>),
+    /// The file could not be read: the error's kind and text (two different errors are two
+    /// different reads, each reported once).
+    Failed(io::ErrorKind, String),
+}
+
+/// The thread's side.
+struct Watcher {
+    path: PathBuf,
+    config: Arc<ArcSwap<Config>>,
+    status: Arc<Mutex<Status>>,
+    /// The last read, loaded or not; `None` before the first.
+    last: Option<Read>,
+}
+
+impl Watcher {
+    fn run(mut self, stop: &mpsc::Receiver<()>, interval: Duration) {
+        loop {
+            match stop.recv_timeout(interval) {
+                Err(RecvTimeoutError::Timeout) => self.check(),
+                // Told to stop, or the FileWatch is gone.
+                Ok(()) | Err(RecvTimeoutError::Disconnected) => return,
+            }
+        }
+    }
+
+    /// Reads the file (following symlinks, anew each time: no descriptor is kept, so a
+    /// replaced file or a swapped symlink is seen) and loads it if it changed.
+    fn check(&mut self) {
+        let checked = catch_unwind(AssertUnwindSafe(|| self.check_once()));
+        if checked.is_err() {
+            // Not expected: loading never panics. Keep watching; read the file again next
+            // time.
+            self.last = None;
+            tracing::error!(
+                target: "tower_upstream_params",
+                reason = "config_rejected",
+                path = %self.path.display(),
+                "loading the configuration file panicked; the live configuration stays"
+            );
+        }
+    }
+
+    fn check_once(&mut self) {
+        match std::fs::read(&self.path) {
+            Ok(bytes) => {
+                if matches!(&self.last, Some(Read::Bytes(last)) if *last == bytes) {
+                    return;
+                }
+                match Config::from_file_bytes(&self.path, &bytes) {
+                    Ok(config) => self.reloaded(config),
+                    Err(error) => self.rejected(error, syntax(&bytes)),
+                }
+                self.last = Some(Read::Bytes(bytes));
+            }
+            Err(e) => {
+                let read = Read::Failed(e.kind(), e.to_string());
+                if self.last.as_ref() == Some(&read) {
+                    return;
+                }
+                self.rejected(
+                    crate::config::read_error(&self.path, &e),
+                    Some(e.to_string()),
+                );
+                self.last = Some(read);
+            }
+        }
+    }
+
+    fn reloaded(&self, config: Config) {
+        let fingerprint = config.fingerprint();
+        let connections = config.connection_names().count();
+        self.config.store(Arc::new(config));
+        tracing::info!(
+            target: "tower_upstream_params",
+            reason = "config_reloaded",
+            path = %self.path.display(),
+            fingerprint = %fingerprint,
+            connections,
+            "configuration file loaded"
+        );
+        let mut status = self.status.lock().unwrap_or_else(PoisonError::into_inner);
+        status.error = None;
+        status.fingerprint = Some(fingerprint);
+    }
+
+    /// Reports a file that does not load: the JSON path of every problem, never a message
+    /// (messages may quote the configuration). `detail` is what may be said of a file that
+    /// cannot be read or parsed: the I/O error, or where the JSON syntax breaks.
+    fn rejected(&self, error: ConfigError, detail: Option<String>) {
+        let errors: Vec<&str> = error.problems().map(|(path, _)| path).collect();
+        tracing::error!(
+            target: "tower_upstream_params",
+            reason = "config_rejected",
+            path = %self.path.display(),
+            errors = ?errors,
+            detail = detail.as_deref(),
+            "configuration file rejected; the live configuration stays"
+        );
+        let mut status = self.status.lock().unwrap_or_else(PoisonError::into_inner);
+        status.error = Some(error);
+    }
+}
+
+/// Where `bytes` stop being JSON, if they do: the kind of error, line and column (never the
+/// text around it).
+fn syntax(bytes: &[u8]) -> Option<String> {
+    let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
+    let error = serde_json::from_slice::<serde::de::IgnoredAny>(bytes).err()?;
+    let kind = match error.classify() {
+        serde_json::error::Category::Eof => "unexpected end of JSON",
+        serde_json::error::Category::Syntax => "not JSON",
+        serde_json::error::Category::Io => "unreadable",
+        serde_json::error::Category::Data => "not JSON",
+    };
+    Some(format!(
+        "{kind} at line {} column {}",
+        error.line(),
+        error.column()
+    ))
+}

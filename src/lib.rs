@@ -207,8 +207,11 @@ pub mod __private {
     }
 
     /// The name of the connection a redirect to `location` selects, if any.
+    /// The `Location` is read as the layer reads it (as a browser does: whitespace around it
+    /// ignored, tabs and line breaks deleted).
     pub fn select<'c>(config: &'c crate::Config, location: &str) -> Option<&'c str> {
-        match config.compiled.index.select(location, None) {
+        let location = crate::text::browser_form(location);
+        match config.compiled.index.select(&location, None) {
             crate::config::Selection::Selected(id) => config.compiled.connection_name(id),
             _ => None,
         }

@@ -4,7 +4,9 @@
 mod common;
 
 mod auth0;
+mod browser;
 mod config;
+mod engine;
 mod examples;
 mod observability;
 mod ops;

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use regex::{Regex, RegexBuilder};
 
-use super::index::{EndpointSpec, Pattern};
+use super::index::{EndpointSpec, MAX_WILD_SEGMENTS, Pattern};
 use super::json::Node;
 use super::{Mode, Protocol, Source};
 use crate::text::{MAX_HOST_LEN, OriginKey};
@@ -440,7 +440,17 @@ fn parse_endpoint(text: &str, path: &str, problems: &mut Problems) -> Option<(St
         problems.add(path, format!("host longer than {MAX_HOST_LEN} bytes"));
         return None;
     };
-    fine.then(|| (origin.as_str().to_owned(), Pattern::new(url.path())))
+    let Some(pattern) = Pattern::new(url.path()) else {
+        problems.add(
+            path,
+            format!(
+                "a path with \"*\" segments may have at most {} segments",
+                MAX_WILD_SEGMENTS - 1
+            ),
+        );
+        return None;
+    };
+    fine.then(|| (origin.as_str().to_owned(), pattern))
 }
 
 fn compile_param<'n>(

@@ -61,7 +61,9 @@ pub(crate) fn process<B>(
     let named = response.extensions().get::<UpstreamConnection>();
     // Its base first: most redirects go elsewhere, and their query is never read.
     let base = base(location);
-    let Some(candidates) = compiled.index.candidates(location, base) else {
+    // Not a configured endpoint (`Miss::NotConfigured`), or a configured origin whose path
+    // matches no endpoint (`Miss::NoEndpoint`): not rewritten.
+    let Ok(candidates) = compiled.index.candidates(location, base) else {
         return;
     };
     // Then the query, once, for choosing the connection and for rewriting.

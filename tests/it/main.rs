@@ -13,6 +13,7 @@ mod reload;
 mod router;
 mod rules;
 mod seeds;
+mod wildcards;
 
 mod adversarial;
 mod config_attacks;

@@ -17,6 +17,7 @@ mod replicas;
 mod router;
 mod rules;
 mod seeds;
+mod wildcards;
 
 mod adversarial;
 mod config_attacks;

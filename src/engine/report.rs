@@ -96,9 +96,7 @@ impl fmt::Display for Outcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             // Padded only when asked for a width: no string is built to log an outcome.
-            Outcome::Dropped(reason) if f.width().is_some() => {
-                f.pad(&format!("dropped({reason})"))
-            }
+            Outcome::Dropped(reason) if f.width().is_some() => f.pad(&format!("dropped({reason})")),
             Outcome::Dropped(reason) => write!(f, "dropped({reason})"),
             other => f.pad(other.kind()),
         }

@@ -7,8 +7,7 @@
 //! line breaks, goes to `memchr`.
 
 pub(crate) use super::swar::{
-    find_byte, find_either, has_escape, scan_name, scan_query_name, scan_query_value,
-    scan_value,
+    find_byte, find_either, has_escape, scan_name, scan_query_name, scan_query_value, scan_value,
 };
 
 /// Whether `bytes` has a tab or a line break (which a browser deletes from a URL).

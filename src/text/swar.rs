@@ -24,11 +24,9 @@ const fn splat(byte: u8) -> u64 {
     u64::from_le_bytes([byte; 8])
 }
 
-
 fn zero_bytes(x: u64) -> u64 {
     x.wrapping_sub(splat(0x01)) & !x & splat(0x80)
 }
-
 
 /// The index of the byte flagged lowest in `flags` (not zero).
 fn first(flags: u64) -> usize {

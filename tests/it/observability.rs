@@ -321,3 +321,74 @@ async fn file_reloads_and_rejections_are_reported_without_values() {
     );
     assert_eq!(layer.handle().load().fingerprint(), valid.fingerprint());
 }
+
+/// Class 3 of the second correctness pass: no silent non-match. An `UpstreamConnection`
+/// naming a connection whose endpoint the `Location` does not match is a WARN
+/// `not_candidate` whatever the `Location`'s origin (a typo in `authorization_url`, a
+/// trailing slash, another host altogether, a relative URL); a redirect to a configured
+/// origin whose path matches no endpoint is a DEBUG `no_endpoint` (origin and path only).
+#[tokio::test]
+async fn named_non_candidates_and_unmatched_paths_are_never_silent() {
+    let cfg = config(&format!(
+        r#"{{"connections": {{"c": {{"authorization_url": "{IDP}",
+            "upstream_params": {{"a": {{"value": "1"}}}}}}}}}}"#
+    ));
+    let typos = [
+        format!("{IDP}/?x={SECRET}"),
+        "https://idp.example/Authorize?x=1".to_owned(),
+        "https://idp.example/authorise?x=1".to_owned(),
+        "https://idp.example:8443/authorize?x=1".to_owned(),
+        "http://idp.example/authorize?x=1".to_owned(),
+        "https://other.example/authorize?x=1".to_owned(),
+        "https://idp.example.evil.com/authorize?x=1".to_owned(),
+        "/relative/authorize?x=1".to_owned(),
+    ];
+    for location in &typos {
+        let output = captured(async {
+            let response = respond(
+                UpstreamParamsLayer::new(cfg.clone()),
+                "/",
+                location,
+                Extras::named("c"),
+                None,
+            )
+            .await;
+            assert_eq!(response.headers()["location"], location.as_str());
+        })
+        .await;
+        assert!(
+            output
+                .lines()
+                .any(|l| l.contains("WARN") && l.contains("not_candidate") && l.contains("c")),
+            "{location}: {output}"
+        );
+        assert!(!output.contains(SECRET), "{output}");
+    }
+    // Without a name: a configured origin's unmatched path is a DEBUG `no_endpoint`; another
+    // origin is none of the layer's business.
+    for (location, expected) in [
+        (format!("{IDP}/?x={SECRET}"), true),
+        ("https://IDP.example/authorize/x?x=1".to_owned(), true),
+        ("https://idp.example/?x=1".to_owned(), true),
+        ("https://other.example/authorize?x=1".to_owned(), false),
+        ("https://idp.example:8443/authorize?x=1".to_owned(), false),
+    ] {
+        let output = captured(async {
+            respond(
+                UpstreamParamsLayer::new(cfg.clone()),
+                "/",
+                &location,
+                Extras::default(),
+                None,
+            )
+            .await;
+        })
+        .await;
+        let debug = output
+            .lines()
+            .any(|l| l.contains("DEBUG") && l.contains("no_endpoint"));
+        assert_eq!(debug, expected, "{location}: {output}");
+        assert!(!output.contains(SECRET), "{output}");
+        assert!(!output.contains("x=1"), "no query in the event: {output}");
+    }
+}

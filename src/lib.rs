@@ -148,6 +148,8 @@ mod extensions;
 pub mod future;
 mod handle;
 mod layer;
+#[cfg(feature = "metrics")]
+mod metrics;
 mod service;
 mod text;
 mod watch;

@@ -94,6 +94,24 @@
 //! `reason = "no_connection"` or `"not_candidate"`; a `DEBUG` event for a non-ASCII
 //! `Location`. [`UpstreamParamsLayer::dry_run`] reports without changing anything.
 //!
+//! # Features
+//!
+//! Both off by default; the library needs neither.
+//!
+//! - `metrics`: the layer also counts, through the [`metrics`](https://docs.rs/metrics)
+//!   facade (whatever recorder the application installs), each redirect that selects a
+//!   connection, as `upstream_params_redirects_total` {`connection`, `rewritten`,
+//!   `dry_run`}, and each of its params, as `upstream_params_params_total` {`connection`,
+//!   `param`, `outcome`}, `outcome` spelled as in the event (`added`, `dropped(missing)`).
+//!   Labels are configuration names, outcomes and booleans, never a value. Without the
+//!   feature, no metrics code is built.
+//! - `cli`: the `upstream-params` command for operators and their CI
+//!   (`cargo install tower-upstream-params --features cli`): `validate FILE [--auth0]`,
+//!   `explain FILE URL [--query QUERY] [--value NAME=VALUE]... [--connection NAME]`,
+//!   `fingerprint FILE`, `import-auth0 FILE`, `schema`. Exit status 0 on success, 1 for an
+//!   invalid configuration (every problem printed with its JSON path), 2 for a usage or I/O
+//!   error.
+//!
 //! # How it works
 //!
 //! Two halves: the **tower adapter** captures what a request carries and hands each response

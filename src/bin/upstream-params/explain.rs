@@ -105,17 +105,22 @@ fn write_report(out: &mut Out, report: &UpstreamReport) {
         return;
     }
     out.line("params:");
-    let width = report
+    let rows: Vec<(&str, String, Option<&str>)> = report
         .params()
         .iter()
-        .map(|p| p.name().len())
-        .max()
-        .unwrap_or(0);
-    for param in report.params() {
-        let outcome = param.outcome().to_string();
-        let line = match param.source() {
-            Some(source) => format!("  {:width$}  {outcome:<26}source: {source}", param.name()),
-            None => format!("  {:width$}  {outcome}", param.name()),
+        .map(|p| {
+            let source = p.source().map(|s| s.as_str());
+            (p.name(), p.outcome().to_string(), source)
+        })
+        .collect();
+    let name_width = rows.iter().map(|(name, ..)| name.len()).max().unwrap_or(0);
+    let outcome_width = rows.iter().map(|(_, o, _)| o.len()).max().unwrap_or(0);
+    for (name, outcome, source) in rows {
+        let line = match source {
+            Some(source) => {
+                format!("  {name:name_width$}  {outcome:outcome_width$}  source: {source}")
+            }
+            None => format!("  {name:name_width$}  {outcome}"),
         };
         out.line(line.trim_end());
     }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every fuzz target (or the ones named) for SECONDS each, one after the other.
 #
-#   fuzz/run.sh SECONDS [TARGET...]        targets: rewrite config select
+#   fuzz/run.sh SECONDS [TARGET...]        targets: rewrite config select location
 #
 # Needs cargo-fuzz (`cargo install cargo-fuzz`). cargo-fuzz passes nightly-only flags to
 # rustc; on a stable toolchain RUSTC_BOOTSTRAP=1 lets them through. The default sanitizer is
@@ -28,7 +28,7 @@ shift
 fuzz_dir=$(cd "$(dirname "$0")" && pwd)
 targets=("$@")
 if [[ ${#targets[@]} -eq 0 ]]; then
-    targets=(rewrite config select)
+    targets=(rewrite config select location)
 fi
 sanitizer=${SANITIZER:-none}
 

@@ -54,7 +54,7 @@ use serde::{Deserialize, Deserializer};
 
 pub use builder::{ConfigBuilder, Connection, Param};
 pub(crate) use compile::{Compiled, ParamKind};
-pub(crate) use index::Selection;
+pub(crate) use index::{Miss, Selection};
 use json::Node;
 
 use crate::ConfigError;

@@ -61,9 +61,15 @@
 //!
 //! A response with status 301, 302, 303, 307 or 308 and exactly one `Location` header that is
 //! visible ASCII and an absolute `http(s)` URL whose origin (scheme, host, port) and path
-//! match a connection's `authorization_url` (a `*` path segment matches any one segment).
-//! Everything else passes through untouched. Hosts are compared as a browser reads them (the
-//! `url` crate's normalization), so `https://idp.example@evil.example/` is `evil.example`.
+//! match a connection's `authorization_url` (a `*` path segment matches any one segment; a
+//! first host label `*` any one DNS label). Everything else passes through untouched.
+//!
+//! The `Location` is read exactly as the browser will read it: the whitespace around it is
+//! ignored and every tab is deleted (`pro\tmpt` is `prompt` at the IdP); hosts are compared
+//! as the `url` crate normalizes them, so `https://idp.example@evil.example/` is
+//! `evil.example`; and `https:idp.example/x` or `https:/idp.example/x`, which a browser on the
+//! broker's `https` page resolves against the broker's own URL, pass through. A rewritten
+//! `Location` has no tab.
 //!
 //! Among connections on the matching endpoint, an [`UpstreamConnection`] response extension
 //! picks one by name; otherwise the `Location`'s `client_id` does, else the connection
@@ -77,22 +83,76 @@
 //! then its `default`; a value that is empty, repeated in the query, longer than `max_len` or
 //! not matching `pattern` is not used. A param with no usable value is not sent, and a pair the
 //! broker already sent under that name is left as it was. Existing pairs are replaced in
-//! place (`mode: replace`), kept (`keep`) or merged as space-delimited lists (`merge`);
-//! `{"remove": true}` deletes the broker's pair.
+//! place (`mode: replace`), kept (`keep`) or merged as space-delimited lists (`merge`, token
+//! by token, byte for byte); `{"remove": true}` deletes the broker's pair.
 //!
 //! Every byte not changed is copied as it was (`state` and `redirect_uri` are never
 //! re-encoded); new pairs are appended, encoded as `application/x-www-form-urlencoded`. A
 //! `Location` with `request` or `request_uri` (JAR / PAR), or one that would grow past
 //! `limits.max_location_len`, is left unchanged and reported. Bodies are never touched.
 //!
+//! # What was sent: the report
+//!
+//! Every redirect that selects a connection carries an [`UpstreamReport`] in its response
+//! extensions (dry runs included): the connection, whether the `Location` changed, and each
+//! param's [`Outcome`] and [`ValueSource`], never a value. Tests and the broker read it:
+//!
+//! ```
+//! # use http::{header::LOCATION, Request, Response, StatusCode};
+//! # use tower::{service_fn, ServiceExt};
+//! use tower_upstream_params::{Config, Outcome, UpstreamParamsLayer, UpstreamReport};
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let config = Config::from_json(r#"{"connections": {"twitter": {"protocol": "oauth1",
+//! #   "authorization_url": "https://api.twitter.com/oauth/authorize",
+//! #   "upstream_params": {"screen_name": {"alias": "login_hint"}}}}}"#)?;
+//! # let broker = service_fn(|_req: Request<()>| async {
+//! #     Response::builder().status(StatusCode::FOUND)
+//! #         .header(LOCATION, "https://api.twitter.com/oauth/authorize?oauth_token=T").body(())
+//! # });
+//! # let service = tower::ServiceBuilder::new().layer(UpstreamParamsLayer::new(config)).service(broker);
+//! let request = Request::get("/authorize?login_hint=john@gmail.com").body(())?;
+//! let response = service.oneshot(request).await?;
+//! let report = response.extensions().get::<UpstreamReport>().expect("a redirect to an IdP");
+//! assert_eq!(report.connection(), "twitter");
+//! assert_eq!(report.outcome("screen_name"), Some(Outcome::Added));
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Without a redirect
+//!
+//! The same rules serve brokers with no `Location` to rewrite: [`Config::rewrite_location`]
+//! rewrites a whole URL (one handed to a single-page app, or built by a library), and
+//! [`Config::resolve`] gives one connection's params for a pushed authorization request's
+//! body, JAR claims or `add_extra_param` ([`Resolved::apply_to`] applies them to decoded
+//! pairs). [`AliasSources`] says what aliases read. A broker that pushed its request inserts
+//! the report `apply_to` returned into its redirect: the layer then leaves that response
+//! alone and logs that report.
+//!
+//! # Operations
+//!
+//! [`Config::from_path`] loads a file; [`ConfigHandle::watch_file`] reloads it when it
+//! changes, keeping the last good configuration ([`FileWatch`]); [`ConfigHandle::update`]
+//! patches it without losing a concurrent patch; [`Config::fingerprint`] lets replicas
+//! compare what they run. A connection with `"dry_run": true` is a canary: reported, never
+//! changed. With the feature `cli`, the `upstream-params` command validates, explains,
+//! fingerprints and imports configurations; with `metrics`, outcomes are counted through the
+//! `metrics` facade.
+//!
 //! # Observability
 //!
-//! `tracing` events under the target `tower_upstream_params`: one `INFO` event per matching
-//! redirect with the connection name and, per param, `added`, `replaced`, `merged`, `kept`,
-//! `removed` or `dropped(reason)` (`missing`, `ambiguous`, `too_long`, `pattern`,
-//! `location_too_long`, `par_or_jar`), e.g. `params=screen_name:added`; `WARN` events with
-//! `reason = "no_connection"` or `"not_candidate"`; a `DEBUG` event for a non-ASCII
-//! `Location`. [`UpstreamParamsLayer::dry_run`] reports without changing anything.
+//! `tracing` events under the target `tower_upstream_params`: one `INFO` event per redirect
+//! that selects a connection, with the connection name and, per param, `added`, `replaced`,
+//! `merged`, `kept`, `removed` or `dropped(reason)` (`missing`, `ambiguous`, `too_long`,
+//! `pattern`, `location_too_long`, `par_or_jar`), e.g. `params=screen_name:added` (the
+//! report's `Display`); `WARN` events with `reason = "no_connection"` (a configured endpoint,
+//! no connection selected) and `"not_candidate"` (an [`UpstreamConnection`] naming a
+//! connection whose endpoint the `Location` does not match, whatever its origin); `DEBUG`
+//! events for a configured origin whose path matches no endpoint (`"no_endpoint"`: a
+//! trailing slash, a typo) and for a non-ASCII `Location`. [`UpstreamParamsLayer::dry_run`]
+//! reports without changing anything. A file watch reports `config_reloaded` (`INFO`) and
+//! `config_rejected` (`ERROR`, every problem's path, never a value).
 //!
 //! # Features
 //!
@@ -122,22 +182,29 @@
 //! 1. `layer.rs`, `service.rs`, `future.rs` (the adapter): [`UpstreamParamsLayer`] builds
 //!    [`UpstreamParams`], whose `call` keeps the request's query and [`UpstreamValues`];
 //!    its [`future::ResponseFuture`] hands the response to the engine.
-//! 2. `engine/redirect.rs`: is it a redirect, with one `Location`, to a configured endpoint?
-//!    Which connection does it select? Writes the new `Location` back and reports.
-//! 3. `config/index.rs` (with `config/hash.rs`): the endpoint and connection lookup, by a
-//!    hash of origin and path, then `client_id` or the connection's name.
-//! 4. `text/location.rs`, `text/endpoint.rs`, `text/scan.rs`, `text/query.rs`: the
-//!    `Location` read as a browser reads it (base, query, fragment; scheme, host, port,
-//!    path), its query scanned once.
-//! 5. `engine/resolve.rs`: each param's value, from the sources its configuration allows.
-//! 6. `engine/rewrite.rs` and `engine/merge.rs`: each param's outcome decided, the new
-//!    `Location` measured, then written in one buffer (`text/encode.rs` encodes).
+//! 2. `engine/redirect.rs`: is it a redirect with one `Location`? It hands the `Location`
+//!    to `engine/apply.rs`, writes the new one back, inserts the report and logs it.
+//! 3. `engine/apply.rs`: the rules for one URL, shared with [`Config::rewrite_location`]:
+//!    `text/location.rs` reads the URL as a browser does (tabs deleted; base, query,
+//!    fragment), `text/endpoint.rs` its scheme, host, port and path, `config/index.rs` (with
+//!    `config/hash.rs`) finds the candidate endpoints and chooses the connection,
+//!    `text/scan.rs` and `text/query.rs` read the query once.
+//! 4. `engine/resolve.rs` (with `engine/sources.rs`): each param's value, from the sources
+//!    its configuration allows.
+//! 5. `engine/rewrite.rs` and `engine/merge.rs`: each param's outcome decided
+//!    (`engine/edit.rs`), the new `Location` measured, then written in one buffer
+//!    (`text/encode.rs` encodes; `text/swar.rs` and `text/bytes.rs` find bytes);
+//!    `engine/report.rs` holds the outcomes.
+//!
+//! Without a redirect, `engine/api.rs` is [`Config::rewrite_location`] and
+//! [`Config::resolve`]; `engine/pairs.rs` applies the same outcomes to decoded pairs.
 //!
 //! Configuration is loaded once: `config/json.rs` reads the JSON tree (order and repeated
 //! keys kept), `config/validate.rs` checks it with the path of every problem,
-//! `config/compile.rs` builds the compact form and its index; `config/builder.rs` is the Rust
-//! builder, `config/auth0.rs` the Auth0 import. [`ConfigHandle`] (`handle.rs`) swaps the
-//! configuration while the layer serves.
+//! `config/compile.rs` builds the compact form and its index (`config/span.rs`);
+//! `config/builder.rs` is the Rust builder, `config/auth0.rs` the Auth0 import,
+//! `config/fingerprint.rs` the canonical hash. [`ConfigHandle`] (`handle.rs`) swaps the
+//! configuration while the layer serves; `watch.rs` is the file watch.
 //!
 //! # Security
 //!
@@ -146,7 +213,8 @@
 //!   [`UpstreamValues`] prints names only.
 //! - **Reserved params cannot be touched**: `state`, `redirect_uri`, `client_id`, `nonce`,
 //!   PKCE, JAR/PAR, OAuth 1 and SAML signature params (and `scope`, but for `merge`) are
-//!   rejected as targets when the configuration loads, in any letter case.
+//!   rejected as targets when the configuration loads, in any letter case and in any
+//!   spelling a PHP server reads as one of them (`redirect.uri`, `code challenge`).
 //! - **Client-controlled values are opt-in**: only the twelve query names Auth0 allows (and
 //!   `query_aliases`) may be read from the query, never `state`, `code`, `nonce`,
 //!   `redirect_uri` or token-like names; `"source": "broker"` restricts an alias to values the
@@ -227,8 +295,11 @@ pub mod __private {
     }
 
     /// The name of the connection a redirect to `location` selects, if any.
+    /// The `Location` is read as the layer reads it (as a browser does: whitespace around it
+    /// ignored, tabs and line breaks deleted).
     pub fn select<'c>(config: &'c crate::Config, location: &str) -> Option<&'c str> {
-        match config.compiled.index.select(location, None) {
+        let location = crate::text::browser_form(location);
+        match config.compiled.index.select(&location, None) {
             crate::config::Selection::Selected(id) => config.compiled.connection_name(id),
             _ => None,
         }

@@ -1,6 +1,7 @@
 //! Matching a `Location` to a connection, differentially: the crate's fast path (no parsing
 //! of ordinary URLs) must pick exactly the connection that the `url` crate's reading of the
-//! `Location` (the browser's, WHATWG) points at, and nothing for anything else.
+//! `Location` (the browser's, WHATWG, resolved against the broker's page) points at, and
+//! nothing for anything else.
 //!
 //! Input: the `Location` (visible ASCII only, as the layer reads it).
 
@@ -26,9 +27,26 @@ static CONFIG: LazyLock<Config> = LazyLock::new(|| {
     .expect("the fuzz config loads")
 });
 
-/// The connection the browser's reading of `location` points at.
+/// The connection the browser's reading of `location` points at, from the broker's page
+/// over `http` and over `https` alike (a form such as `https:idp.example/x` is relative to
+/// an `https` page: no connection).
 fn expected(location: &str) -> Option<&'static str> {
-    let url = url::Url::parse(location).ok()?;
+    let mut landed = [
+        "http://broker.example/authorize?client_id=web",
+        "https://broker.example/authorize?client_id=web",
+    ]
+    .map(|page| {
+        let base = url::Url::parse(page).ok()?;
+        let url = url::Url::options().base_url(Some(&base)).parse(location).ok()?;
+        connection_at(&url)
+    })
+    .into_iter();
+    let first = landed.next()??;
+    landed.all(|other| other == Some(first)).then_some(first)
+}
+
+/// The connection whose endpoint `url` is.
+fn connection_at(url: &url::Url) -> Option<&'static str> {
     let scheme = url.scheme();
     let host = url.host_str()?;
     let port = url.port_or_known_default()?;
@@ -54,7 +72,9 @@ fuzz_target!(|data: &[u8]| {
     };
     let Ok(location) = value.to_str() else { return };
     let got = select(&CONFIG, location);
-    let client_ids = pairs_of(cut(location).query)
+    // The browser deletes tabs: `cli\tent_id` is a `client_id`.
+    let read = location.replace('\t', "");
+    let client_ids = pairs_of(cut(&read).query)
         .into_iter()
         .filter(|p| decode(raw_name(p)) == "client_id")
         .count();

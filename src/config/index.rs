@@ -1,54 +1,146 @@
 //! The lookup form: which connection a redirect goes to, in time independent of how many
-//! connections there are (a hash of origin and path; then of `client_id`).
+//! connections there are.
+//!
+//! # How a lookup is bounded
+//!
+//! Every configured origin (scheme, lowercase host, port) is an [`OriginRec`], found by a
+//! hash of the `Location`'s origin. A host wildcard (`https://*.okta.com`) is an origin too,
+//! keyed by what follows `*.` and marked as a wildcard: a `Location` host `acme.okta.com` is
+//! looked up twice, as the literal host `acme.okta.com` and, when its first label is a DNS
+//! label (1 to 63 ASCII letters, digits, `-` or `_`), as the wildcard host `*.okta.com`. Two
+//! hash probes, whatever the number of hosts (the second only when some host is a wildcard).
+//!
+//! At each origin found, the endpoints whose path matches are probed, not scanned:
+//!
+//! - a literal path is one probe of a table keyed by (origin, path);
+//! - a path with `*` segments is stored under its **mask** (which of its segments are `*`), its
+//!   segment count and its literal segments. The origin keeps, per segment count, the
+//!   distinct masks configured there. A `Location` path of `n` segments is hashed segment by
+//!   segment once; then, for each distinct mask at (origin, `n`), its literal segments are
+//!   combined (a few instructions per segment) and probed. At most one endpoint matches per
+//!   mask (two with the same mask and literals are the same endpoint).
+//!
+//! So a lookup costs two origin probes, one exact probe per origin and one probe per
+//! distinct mask at (origin, segment count): **independent of the number of connections and
+//! endpoints**, but not of the *shapes* of the configured paths. The number of distinct masks
+//! for `n` segments is at most `2^(n-1)` (the first, empty segment is always literal) and at
+//! most the number of wildcard endpoints at that origin with `n` segments; in practice one or
+//! two (`/*/oauth2/v2.0/authorize`): 100,000 tenants that differ in a literal segment or in
+//! `client_id` share one mask and cost what one does. The masks come from the configuration
+//! only: no `Location` can make a lookup probe more. A path with `*` segments has at most
+//! [`MAX_WILD_SEGMENTS`] segments (a load error beyond), so a mask is a `u64` and a
+//! `Location` path with more segments matches literal paths only.
+//!
+//! Loading is linear: an insert probes the same tables (and a set of the masks already
+//! seen), and [`Index::finish`] sorts each (origin, segment count)'s distinct masks, most
+//! specific first.
+//!
+//! # Which endpoints are candidates
+//!
+//! Every endpoint that matches the `Location` is a candidate (DESIGN.md, "Matching" rule 2),
+//! ordered most specific first ([`Candidates::iter`]): the literal host's endpoints before
+//! the wildcard host's ("a literal host beats a wildcard host"), then, at one host, the
+//! path with more literal segments, then the one whose leftmost differing segment is literal
+//! (rule 3). So where a literal host and a wildcard host both have an endpoint for the path,
+//! the literal host's connections win every step of [`Index::choose`] that one of them
+//! passes, and the wildcard host's connections remain candidates for the steps none of them
+//! passes: a `client_id` configured only on the wildcard host still selects its connection,
+//! and an `UpstreamConnection` naming the wildcard host's connection selects it (its
+//! endpoint matches the `Location`, so it is no `not_candidate`). This is the reading that
+//! treats hosts as paths are treated: a less specific `*` path is likewise still a candidate
+//! beside a literal one.
 
-use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
+use std::cmp::Ordering;
+use std::collections::HashSet;
 
-use super::hash::{KeyHash, PassThrough, Table, is_lowercase_of};
+use super::hash::{KeyHash, Table, is_lowercase_of};
 use super::span::Span;
 use crate::text::{self, Lookup, Scan};
+
+/// The most segments a path with `*` segments may have, the empty one before its first `/`
+/// included (`/a/*` has three): its mask is a `u64`.
+pub(crate) const MAX_WILD_SEGMENTS: usize = 64;
 
 /// An `authorization_url` path: literal, or with `*` segments that match any one segment.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Pattern {
     path: String,
-    /// For a path with `*` segments: each segment, `None` for `*`.
-    segments: Option<Vec<Option<String>>>,
+    /// Bit `i` set: segment `i` is `*`. Zero for a literal path.
+    wild: u64,
+    /// How many segments the path has, for a path with `*` segments (else 0).
+    segments: u8,
 }
 
 impl Pattern {
-    pub(crate) fn new(path: &str) -> Self {
-        let wild = path.split('/').any(|s| s == "*");
-        Pattern {
-            path: path.to_owned(),
-            segments: wild.then(|| {
-                path.split('/')
-                    .map(|s| (s != "*").then(|| s.to_owned()))
-                    .collect()
-            }),
+    /// The pattern of `path`; `None` for a path with `*` segments and more than
+    /// [`MAX_WILD_SEGMENTS`] segments.
+    pub(crate) fn new(path: &str) -> Option<Self> {
+        let mut wild = 0u64;
+        let mut count = 0usize;
+        for (i, segment) in path.split('/').enumerate() {
+            count = i + 1;
+            if segment == "*" {
+                wild |= 1u64.checked_shl(u32::try_from(i).ok()?)?;
+            }
         }
+        let segments = if wild == 0 {
+            0
+        } else if count <= MAX_WILD_SEGMENTS {
+            u8::try_from(count).ok()?
+        } else {
+            return None;
+        };
+        Some(Pattern {
+            path: path.to_owned(),
+            wild,
+            segments,
+        })
     }
 }
 
-/// No endpoint or connection (in a `u32` link or slot).
+/// No origin, endpoint or connection (in a `u32` link or slot).
 const NONE: u32 = u32::MAX;
+
+/// One configured origin: a literal host, or a host wildcard (`*.okta.com`).
+#[derive(Debug)]
+struct OriginRec {
+    https: bool,
+    /// A host wildcard: `host` is what follows `*.`.
+    wild: bool,
+    port: u16,
+    /// Lowercase.
+    host: Span,
+    /// The next origin whose key hashes alike.
+    next: u32,
+    /// Its first [`Group`] (one per segment count of its paths with `*` segments), or
+    /// [`NONE`].
+    groups: u32,
+}
+
+/// The distinct masks of the paths with `*` segments of one segment count, at one origin,
+/// most specific first once [`Index::finish`] has run.
+#[derive(Debug)]
+struct Group {
+    segments: u8,
+    masks: Vec<u64>,
+    /// The origin's next group (at most [`MAX_WILD_SEGMENTS`] in all), or [`NONE`].
+    next: u32,
+}
 
 /// One configured endpoint: an origin and a path pattern.
 #[derive(Debug)]
 struct EndpointRec {
-    https: bool,
-    port: u16,
-    /// Lowercase.
-    host: Span,
+    origin: u32,
     path: Span,
-    /// For a path with `*` segments: each segment, `None` for `*`.
-    segments: Option<Box<[Option<Span>]>>,
+    /// As [`Pattern`]'s: bit `i` set for a `*` segment `i`, zero for a literal path.
+    wild: u64,
+    segments: u8,
     /// The connection configured without a `client_id`, or [`NONE`].
     without: u32,
     /// How many connections the endpoint has, and one of them (the only one when it has one).
     count: u32,
     some: u32,
-    /// The next endpoint whose exact key hashes alike.
+    /// The next endpoint whose key (exact, or masked) hashes alike.
     next: u32,
 }
 
@@ -63,6 +155,7 @@ struct ConnectionRec {
     next_by_client_id: u32,
     next_by_name: u32,
 }
+
 /// A connection's endpoint, before it joins the index.
 #[derive(Debug)]
 pub(crate) struct EndpointSpec {
@@ -71,25 +164,33 @@ pub(crate) struct EndpointSpec {
     pub(crate) client_id: Option<String>,
 }
 
-/// Connections by endpoint and by name.
+/// Connections by origin, endpoint and name.
 ///
-/// Every string lives in one `text`; endpoints and connections are flat vectors; three hash
-/// tables (exact endpoint, `client_id` per endpoint, name) map a key's hash to the first
-/// entry with that hash. Memory is a few dozen bytes per connection beyond its strings, and a
-/// lookup hashes the origin and path once, whatever the number of connections.
+/// Every string lives in one `text`; origins, endpoints and connections are flat vectors;
+/// hash tables (origin, exact endpoint, masked endpoint, `client_id` per endpoint, name) map
+/// a key's hash to the first entry with that hash, the others chained. Memory is a few dozen
+/// bytes per connection beyond its strings; a lookup's cost is bounded as the module docs
+/// say, whatever the number of connections.
 #[derive(Debug, Default)]
 pub(crate) struct Index {
     text: String,
+    origins: Vec<OriginRec>,
+    groups: Vec<Group>,
     endpoints: Vec<EndpointRec>,
     connections: Vec<ConnectionRec>,
+    /// Origin (and whether it is a host wildcard).
+    by_origin: Table,
     /// `(origin, path)` of endpoints without `*` segments.
     exact: Table,
-    /// Origin -> endpoints with `*` segments there, most specific first (compared in full:
-    /// origins that hash alike share a list).
-    wildcards: HashMap<u64, Vec<u32>, BuildHasherDefault<PassThrough>>,
+    /// `(origin, segments, mask, literal segments)` of endpoints with `*` segments.
+    masked: Table,
     /// `(endpoint, client_id)`.
     by_client_id: Table,
     by_name: Table,
+    /// Whether some origin is a host wildcard (else a lookup never tries one).
+    wild_hosts: bool,
+    /// While loading: the (origin, segments, mask) already in their group.
+    masks_seen: HashSet<(u32, u8, u64)>,
 }
 
 /// Which connection, if any, a redirect selects.
@@ -105,49 +206,156 @@ pub(crate) enum Selection {
     NotCandidate,
 }
 
+/// Why [`Index::candidates`] found no endpoint for a redirect.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Miss {
+    /// Not an absolute `http(s)` URL, or an origin no connection is configured on: not ours.
+    NotConfigured,
+    /// A configured origin (a wildcard host counting where it matches the `Location`'s
+    /// host), but no endpoint there matches the path: a trailing slash, a typo
+    /// (`no_endpoint`).
+    NoEndpoint,
+}
+
 /// An origin: scheme, port, host (any case: hashed and compared ignoring it).
 #[derive(Clone, Copy, Debug)]
 struct Origin<'a> {
     https: bool,
+    /// A host wildcard: `host` is what follows `*.`.
+    wild: bool,
     port: u16,
     host: &'a str,
 }
 
 impl<'a> Origin<'a> {
-    /// Reads `scheme://host:port` as [`OriginKey`](crate::text::OriginKey) writes it.
+    /// Reads `scheme://host:port` as [`OriginKey`](crate::text::OriginKey) writes it; a host
+    /// `*.rest` is the wildcard host `rest`.
     fn parse(key: &'a str) -> Option<Self> {
         let (https, rest) = match key.strip_prefix("https://") {
             Some(rest) => (true, rest),
             None => (false, key.strip_prefix("http://")?),
         };
         let (host, port) = rest.rsplit_once(':')?;
+        let (wild, host) = match host.strip_prefix("*.") {
+            Some(suffix) => (true, suffix),
+            None => (false, host),
+        };
         Some(Origin {
             https,
+            wild,
             port: port.parse().ok()?,
             host,
         })
     }
-
-    fn of(endpoint: &'a text::Endpoint<'_>) -> Self {
-        Origin {
-            https: endpoint.https,
-            port: endpoint.port,
-            host: &endpoint.host,
-        }
-    }
 }
 
-fn exact_key(origin: Origin<'_>, path: &str) -> u64 {
-    KeyHash::new()
-        .origin(origin.https, origin.port, origin.host)
-        .str(path)
-        .finish()
+/// What follows the first label of a `Location`'s host, where that label is one a host
+/// wildcard matches: 1 to 63 ASCII letters, digits, `-` or `_` (any DNS label as `url`
+/// writes it, IDNA's `xn--` form included; not empty, and nothing `url` would keep in a
+/// host but DNS cannot carry, such as `*` or `!`).
+fn wildcard_suffix(host: &str) -> Option<&str> {
+    let (label, suffix) = host.split_once('.')?;
+    let fine = (1..=63).contains(&label.len())
+        && label
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    fine.then_some(suffix)
 }
 
 fn origin_key(origin: Origin<'_>) -> u64 {
     KeyHash::new()
+        .word(u64::from(origin.wild))
         .origin(origin.https, origin.port, origin.host)
         .finish()
+}
+
+fn exact_key(origin: u32, path: &str) -> u64 {
+    KeyHash::new().word(u64::from(origin)).str(path).finish()
+}
+
+/// One path segment's hash, combined into [`masked_key`]s.
+fn segment_hash(segment: &str) -> u64 {
+    KeyHash::new().str(segment).finish()
+}
+
+/// The segments of `path` hashed into `hashes`, and how many there are; `None` (and
+/// `hashes` partly written) when there are more than [`MAX_WILD_SEGMENTS`].
+fn segment_hashes(path: &str, hashes: &mut [u64; MAX_WILD_SEGMENTS]) -> Option<u8> {
+    let mut count = 0usize;
+    for segment in path.split('/') {
+        *hashes.get_mut(count)? = segment_hash(segment);
+        count += 1;
+    }
+    u8::try_from(count).ok()
+}
+
+/// All the segments' bits of a path of `segments` segments.
+fn all_segments(segments: u8) -> u64 {
+    1u64.checked_shl(u32::from(segments))
+        .map_or(u64::MAX, |bit| bit.wrapping_sub(1))
+}
+
+/// The key of an endpoint with `*` segments, or of a `Location` path seen through a mask:
+/// the origin, the segment count, the mask, and the literal segments' hashes.
+fn masked_key(origin: u32, segments: u8, wild: u64, hashes: &[u64; MAX_WILD_SEGMENTS]) -> u64 {
+    let mut key = KeyHash::new()
+        .word(u64::from(origin))
+        .word(u64::from(segments))
+        .word(wild);
+    let mut literal = !wild & all_segments(segments);
+    while literal != 0 {
+        let i = literal.trailing_zeros() as usize;
+        literal &= literal - 1;
+        key = key.word(hashes.get(i).copied().unwrap_or_default());
+    }
+    key.finish()
+}
+
+/// Whether `path` matches `pattern` (a path with `*` segments, `wild` its mask): as many
+/// segments, and the same wherever the pattern's is not `*`.
+fn wildcard_matches(pattern: &str, wild: u64, path: &str) -> bool {
+    let (mut pattern, mut path) = (pattern.split('/'), path.split('/'));
+    let mut i = 0u32;
+    loop {
+        match (pattern.next(), path.next()) {
+            (None, None) => return true,
+            (Some(p), Some(s)) => {
+                let is_wild = wild.checked_shr(i).is_some_and(|w| w & 1 == 1);
+                if !is_wild && p != s {
+                    return false;
+                }
+                i = i.saturating_add(1);
+            }
+            _ => return false,
+        }
+    }
+}
+
+/// Which of two masks of one segment count is the more specific (`Less`: `a` first): more
+/// literal segments; then the one whose leftmost differing segment is literal.
+fn specificity(a: u64, b: u64) -> Ordering {
+    a.count_ones().cmp(&b.count_ones()).then_with(|| {
+        let differ = a ^ b;
+        let first = differ & differ.wrapping_neg();
+        match (differ, a & first) {
+            (0, _) => Ordering::Equal,
+            (_, 0) => Ordering::Less,
+            _ => Ordering::Greater,
+        }
+    })
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Table probes and chained records compared by lookups on this thread (tests only).
+    static PROBES: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Counts one probe or comparison (in tests; nothing otherwise).
+#[inline(always)]
+fn probe() {
+    #[cfg(test)]
+    PROBES.with(|p| p.set(p.get() + 1));
 }
 
 fn client_id_key(endpoint: u32, client_id: &str) -> u64 {
@@ -189,6 +397,10 @@ impl Index {
         Ok(span)
     }
 
+    fn origin(&self, o: u32) -> Option<&OriginRec> {
+        self.origins.get(o as usize)
+    }
+
     fn endpoint(&self, e: u32) -> Option<&EndpointRec> {
         self.endpoints.get(e as usize)
     }
@@ -197,21 +409,39 @@ impl Index {
         self.connections.get(c as usize)
     }
 
-    fn is_at(&self, rec: &EndpointRec, origin: Origin<'_>) -> bool {
-        rec.https == origin.https
-            && rec.port == origin.port
-            && is_lowercase_of(self.text(rec.host), origin.host)
+    /// The configured origin `origin`, or [`NONE`].
+    fn find_origin(&self, origin: Origin<'_>) -> u32 {
+        probe();
+        let mut o = self
+            .by_origin
+            .get(&origin_key(origin))
+            .copied()
+            .unwrap_or(NONE);
+        while let Some(rec) = self.origin(o) {
+            probe();
+            if rec.https == origin.https
+                && rec.wild == origin.wild
+                && rec.port == origin.port
+                && is_lowercase_of(self.text(rec.host), origin.host)
+            {
+                return o;
+            }
+            o = rec.next;
+        }
+        NONE
     }
 
     /// The endpoint without `*` segments at `origin` and `path`, or [`NONE`].
-    fn find_exact(&self, origin: Origin<'_>, path: &str) -> u32 {
+    fn find_exact(&self, origin: u32, path: &str) -> u32 {
+        probe();
         let mut e = self
             .exact
             .get(&exact_key(origin, path))
             .copied()
             .unwrap_or(NONE);
         while let Some(rec) = self.endpoint(e) {
-            if self.text(rec.path) == path && self.is_at(rec, origin) {
+            probe();
+            if rec.origin == origin && rec.wild == 0 && self.text(rec.path) == path {
                 return e;
             }
             e = rec.next;
@@ -219,33 +449,139 @@ impl Index {
         NONE
     }
 
-    /// The endpoints with `*` segments at `origin` (and at origins that hash alike).
-    fn wildcards_at(&self, origin: Origin<'_>) -> &[u32] {
-        if self.wildcards.is_empty() {
-            return &[];
+    /// The endpoint with mask `wild` at `origin` that `path` (of `segments` segments, hashed
+    /// into `hashes`) matches, or [`NONE`].
+    fn find_masked(
+        &self,
+        origin: u32,
+        segments: u8,
+        wild: u64,
+        hashes: &[u64; MAX_WILD_SEGMENTS],
+        path: &str,
+    ) -> u32 {
+        probe();
+        let mut e = self
+            .masked
+            .get(&masked_key(origin, segments, wild, hashes))
+            .copied()
+            .unwrap_or(NONE);
+        while let Some(rec) = self.endpoint(e) {
+            probe();
+            if rec.origin == origin
+                && rec.segments == segments
+                && rec.wild == wild
+                && wildcard_matches(self.text(rec.path), wild, path)
+            {
+                return e;
+            }
+            e = rec.next;
         }
-        self.wildcards
-            .get(&origin_key(origin))
-            .map_or(&[], Vec::as_slice)
+        NONE
     }
 
-    fn wildcard_matches(&self, rec: &EndpointRec, origin: Origin<'_>, path: &str) -> bool {
-        let Some(segments) = &rec.segments else {
-            return false;
-        };
-        if !self.is_at(rec, origin) {
-            return false;
+    /// The distinct masks at `origin` of paths with `segments` segments, most specific
+    /// first (once [`Index::finish`] has run).
+    fn masks(&self, origin: u32, segments: u8) -> &[u64] {
+        self.group(origin, segments)
+            .and_then(|g| self.groups.get(g as usize))
+            .map_or(&[], |g| g.masks.as_slice())
+    }
+
+    /// The group of `origin`'s paths with `*` segments and `segments` segments.
+    fn group(&self, origin: u32, segments: u8) -> Option<u32> {
+        let mut g = self.origin(origin).map_or(NONE, |rec| rec.groups);
+        while let Some(group) = self.groups.get(g as usize) {
+            if group.segments == segments {
+                return Some(g);
+            }
+            g = group.next;
         }
-        let mut given = path.split('/');
-        for segment in segments.iter() {
-            match (segment, given.next()) {
-                (_, None) => return false,
-                (None, Some(_)) => {}
-                (Some(literal), Some(s)) if self.text(*literal) == s => {}
-                (Some(_), Some(_)) => return false,
+        None
+    }
+
+    fn add_origin(&mut self, origin: Origin<'_>) -> Result<u32, Refused> {
+        let o = small(self.origins.len())?;
+        let host = self.push(origin.host)?;
+        let next = self.by_origin.insert(origin_key(origin), o).unwrap_or(NONE);
+        self.origins.push(OriginRec {
+            https: origin.https,
+            wild: origin.wild,
+            port: origin.port,
+            host,
+            next,
+            groups: NONE,
+        });
+        self.wild_hosts |= origin.wild;
+        Ok(o)
+    }
+
+    fn add_endpoint(&mut self, origin: u32, pattern: &Pattern, next: u32) -> Result<u32, Refused> {
+        let e = small(self.endpoints.len())?;
+        let path = self.push(&pattern.path)?;
+        self.endpoints.push(EndpointRec {
+            origin,
+            path,
+            wild: pattern.wild,
+            segments: pattern.segments,
+            without: NONE,
+            count: 0,
+            some: NONE,
+            next,
+        });
+        Ok(e)
+    }
+
+    /// The endpoint of `pattern` at `origin`, added if it is new.
+    fn endpoint_for(&mut self, origin: u32, pattern: &Pattern) -> Result<u32, Refused> {
+        if pattern.wild == 0 {
+            let found = self.find_exact(origin, &pattern.path);
+            if found != NONE {
+                return Ok(found);
+            }
+            let e = small(self.endpoints.len())?;
+            let next = self
+                .exact
+                .insert(exact_key(origin, &pattern.path), e)
+                .unwrap_or(NONE);
+            return self.add_endpoint(origin, pattern, next);
+        }
+        let mut hashes = [0u64; MAX_WILD_SEGMENTS];
+        let segments = segment_hashes(&pattern.path, &mut hashes).unwrap_or(0);
+        if segments != pattern.segments {
+            // `Pattern::new` counted otherwise: never, but such a pattern matches nothing.
+            return self.add_endpoint(origin, pattern, NONE);
+        }
+        let found = self.find_masked(origin, segments, pattern.wild, &hashes, &pattern.path);
+        if found != NONE {
+            return Ok(found);
+        }
+        let e = small(self.endpoints.len())?;
+        let next = self
+            .masked
+            .insert(masked_key(origin, segments, pattern.wild, &hashes), e)
+            .unwrap_or(NONE);
+        let e = self.add_endpoint(origin, pattern, next)?;
+        if self.masks_seen.insert((origin, segments, pattern.wild)) {
+            match self.group(origin, segments) {
+                Some(g) => {
+                    if let Some(group) = self.groups.get_mut(g as usize) {
+                        group.masks.push(pattern.wild);
+                    }
+                }
+                None => {
+                    let g = small(self.groups.len())?;
+                    if let Some(rec) = self.origins.get_mut(origin as usize) {
+                        let next = std::mem::replace(&mut rec.groups, g);
+                        self.groups.push(Group {
+                            segments,
+                            masks: vec![pattern.wild],
+                            next,
+                        });
+                    }
+                }
             }
         }
-        given.next().is_none()
+        Ok(e)
     }
 
     /// Adds connection `id`, or says why not (the connection it cannot be told apart from).
@@ -262,63 +598,15 @@ impl Index {
         let key = spec.origin.to_ascii_lowercase();
         let origin = Origin::parse(&key).unwrap_or(Origin {
             https: false,
+            wild: false,
             port: 0,
             host: &key,
         });
-        let existing = match &spec.pattern.segments {
-            None => self.find_exact(origin, &spec.pattern.path),
-            Some(_) => self
-                .wildcards_at(origin)
-                .iter()
-                .copied()
-                .find(|&e| {
-                    self.endpoint(e).is_some_and(|rec| {
-                        self.is_at(rec, origin) && self.text(rec.path) == spec.pattern.path
-                    })
-                })
-                .unwrap_or(NONE),
+        let o = match self.find_origin(origin) {
+            NONE => self.add_origin(origin)?,
+            o => o,
         };
-        let endpoint = if existing != NONE {
-            existing
-        } else {
-            let e = small(self.endpoints.len())?;
-            let host = self.push(origin.host)?;
-            let path = self.push(&spec.pattern.path)?;
-            let segments = match &spec.pattern.segments {
-                Some(segments) => Some(
-                    segments
-                        .iter()
-                        .map(|s| s.as_deref().map(|s| self.push(s)).transpose())
-                        .collect::<Result<Box<[_]>, _>>()?,
-                ),
-                None => None,
-            };
-            let mut next = NONE;
-            if segments.is_some() {
-                self.wildcards
-                    .entry(origin_key(origin))
-                    .or_default()
-                    .push(e);
-            } else {
-                let slot = self
-                    .exact
-                    .entry(exact_key(origin, &spec.pattern.path))
-                    .or_insert(NONE);
-                next = std::mem::replace(slot, e);
-            }
-            self.endpoints.push(EndpointRec {
-                https: origin.https,
-                port: origin.port,
-                host,
-                path,
-                segments,
-                without: NONE,
-                count: 0,
-                some: NONE,
-                next,
-            });
-            e
-        };
+        let endpoint = self.endpoint_for(o, &spec.pattern)?;
 
         let client_id = match &spec.client_id {
             Some(client_id) => {
@@ -392,32 +680,22 @@ impl Index {
         None
     }
 
-    /// Orders wildcard endpoints, most specific first, and gives back what growing left
+    /// Orders each origin's masks, most specific first, and gives back what growing left
     /// unused. Called once, after the last insert.
     pub(crate) fn finish(&mut self) {
-        let specificity = |index: &Index, e: u32| -> Vec<bool> {
-            index
-                .endpoint(e)
-                .and_then(|rec| rec.segments.as_ref())
-                .map(|s| s.iter().map(Option::is_some).collect())
-                .unwrap_or_default()
-        };
-        let mut wildcards = std::mem::take(&mut self.wildcards);
-        for list in wildcards.values_mut() {
-            // More literal segments first; then the one whose first differing segment is
-            // literal.
-            list.sort_by(|&a, &b| {
-                let (a, b) = (specificity(self, a), specificity(self, b));
-                let count = |v: &[bool]| v.iter().filter(|l| **l).count();
-                count(&b).cmp(&count(&a)).then_with(|| b.cmp(&a))
-            });
-            list.shrink_to_fit();
+        for group in &mut self.groups {
+            group.masks.sort_unstable_by(|&a, &b| specificity(a, b));
+            group.masks.shrink_to_fit();
         }
-        self.wildcards = wildcards;
+        self.groups.shrink_to_fit();
+        self.masks_seen = HashSet::new();
         self.text.shrink_to_fit();
+        self.origins.shrink_to_fit();
         self.endpoints.shrink_to_fit();
         self.connections.shrink_to_fit();
+        self.by_origin.shrink_to_fit();
         self.exact.shrink_to_fit();
+        self.masked.shrink_to_fit();
         self.by_client_id.shrink_to_fit();
         self.by_name.shrink_to_fit();
     }
@@ -427,35 +705,68 @@ impl Index {
     pub(crate) fn select(&self, location: &str, named: Option<&str>) -> Selection {
         let base = text::base(location);
         match self.candidates(location, base) {
-            Some(candidates) => {
+            Ok(candidates) => {
                 let mut scan = Scan::EMPTY;
                 scan.read_after(location, base);
                 self.choose(&candidates, &scan, named)
             }
-            None => Selection::NotConfigured,
+            Err(Miss::NotConfigured | Miss::NoEndpoint) => Selection::NotConfigured,
         }
     }
 
     /// The configured endpoints a redirect to `location` (whose base, as [`text::split`]
-    /// cuts it, is `base`) may go to; `None` if there are none (the redirect is not ours).
-    /// Reads the base only: the query is read later, and only for a configured endpoint.
+    /// cuts it, is `base`) may go to, or why there are none. Reads the base only: the query
+    /// is read later, and only for a configured endpoint.
     pub(crate) fn candidates<'a>(
         &'a self,
         location: &'a str,
         base: &'a str,
-    ) -> Option<Candidates<'a>> {
-        let endpoint = text::endpoint_in(location, base)?;
-        let origin = Origin::of(&endpoint);
-        let exact = self.find_exact(origin, &endpoint.path);
-        let wildcards = self.wildcards_at(origin);
-        let candidates = Candidates {
+    ) -> Result<Candidates<'a>, Miss> {
+        let endpoint = text::endpoint_in(location, base).ok_or(Miss::NotConfigured)?;
+        let literal = self.find_origin(Origin {
+            https: endpoint.https,
+            wild: false,
+            port: endpoint.port,
+            host: &endpoint.host,
+        });
+        let wild = match wildcard_suffix(&endpoint.host) {
+            Some(suffix) if self.wild_hosts => self.find_origin(Origin {
+                https: endpoint.https,
+                wild: true,
+                port: endpoint.port,
+                host: suffix,
+            }),
+            _ => NONE,
+        };
+        if literal == NONE && wild == NONE {
+            return Err(Miss::NotConfigured);
+        }
+        let mut candidates = Candidates {
             index: self,
-            exact,
-            wildcards,
+            origins: [literal, wild],
+            segments: 0,
+            hashes: [0; MAX_WILD_SEGMENTS],
             endpoint,
         };
-        let any = candidates.iter().next().is_some();
-        any.then_some(candidates)
+        // The path's segments are hashed only where paths with `*` segments of its length
+        // are configured.
+        let has_groups = |o: u32| self.origin(o).is_some_and(|rec| rec.groups != NONE);
+        if has_groups(literal) || has_groups(wild) {
+            let path: &str = &candidates.endpoint.path;
+            if let Some(segments) = segment_hashes(path, &mut candidates.hashes)
+                && candidates
+                    .origins
+                    .iter()
+                    .any(|&o| !self.masks(o, segments).is_empty())
+            {
+                candidates.segments = segments;
+            }
+        }
+        if candidates.iter().next().is_some() {
+            Ok(candidates)
+        } else {
+            Err(Miss::NoEndpoint)
+        }
     }
 
     /// The connection chosen among `candidates`, by `named` or by the query's `client_id`.
@@ -470,7 +781,7 @@ impl Index {
                 Some(id)
                     if self
                         .connection(id)
-                        .is_some_and(|c| candidates.iter().any(|e| e == c.endpoint)) =>
+                        .is_some_and(|c| candidates.contains(c.endpoint)) =>
                 {
                     Selection::Selected(id as usize)
                 }
@@ -504,24 +815,356 @@ impl Index {
 #[derive(Debug)]
 pub(crate) struct Candidates<'a> {
     index: &'a Index,
-    /// The endpoint without `*` segments, or [`NONE`].
-    exact: u32,
-    /// Endpoints with `*` segments at the origin, most specific first (not all match).
-    wildcards: &'a [u32],
+    /// The `Location`'s literal host and the wildcard host that matches it, each configured
+    /// or [`NONE`]: the literal host first.
+    origins: [u32; 2],
+    /// The path's segment count where masks of that count are configured at an origin
+    /// (else 0: no path with `*` segments can match), and its segments' hashes.
+    segments: u8,
+    hashes: [u64; MAX_WILD_SEGMENTS],
     endpoint: text::Endpoint<'a>,
 }
 
 impl Candidates<'_> {
-    /// The endpoints, most specific first: the exact path, then the wildcards that match.
+    /// The endpoints that match, most specific first: the literal host's, then the wildcard
+    /// host's; at each, the literal path, then the paths with `*` segments by their masks'
+    /// specificity. One probe per configured mask, not one comparison per endpoint.
     fn iter(&self) -> impl Iterator<Item = u32> + '_ {
-        let (origin, path) = (Origin::of(&self.endpoint), self.endpoint.path.as_ref());
-        (self.exact != NONE)
-            .then_some(self.exact)
-            .into_iter()
-            .chain(self.wildcards.iter().copied().filter(move |&e| {
-                self.index
-                    .endpoint(e)
-                    .is_some_and(|rec| self.index.wildcard_matches(rec, origin, path))
-            }))
+        let path: &str = &self.endpoint.path;
+        let index = self.index;
+        self.origins
+            .iter()
+            .copied()
+            .filter(|&o| o != NONE)
+            .flat_map(move |o| {
+                let exact = index.find_exact(o, path);
+                let masks = index.masks(o, self.segments).iter();
+                std::iter::once(exact).chain(masks.map(move |&wild| {
+                    index.find_masked(o, self.segments, wild, &self.hashes, path)
+                }))
+            })
+            .filter(|&e| e != NONE)
+    }
+
+    /// Whether endpoint `e` is one of [`Candidates::iter`]'s: at one of the origins, its path
+    /// matching (without probing every mask).
+    fn contains(&self, e: u32) -> bool {
+        let Some(rec) = self.index.endpoint(e) else {
+            return false;
+        };
+        let path: &str = &self.endpoint.path;
+        let pattern = self.index.text(rec.path);
+        self.origins.contains(&rec.origin)
+            && if rec.wild == 0 {
+                pattern == path
+            } else {
+                wildcard_matches(pattern, rec.wild, path)
+            }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn probes() -> u64 {
+        PROBES.with(std::cell::Cell::get)
+    }
+
+    fn spec(url_origin: &str, path: &str, client_id: Option<String>) -> EndpointSpec {
+        EndpointSpec {
+            origin: url_origin.to_owned(),
+            pattern: Pattern::new(path).expect("a test pattern"),
+            client_id,
+        }
+    }
+
+    /// An index of `n` connections from `make(i)`, and the probes its loading made.
+    fn index(n: usize, make: impl Fn(usize) -> EndpointSpec) -> (Index, u64) {
+        let mut index = Index::default();
+        let before = probes();
+        for i in 0..n {
+            index
+                .insert(make(i), i, &format!("c{i}"))
+                .expect("distinct connections");
+        }
+        index.finish();
+        (index, probes() - before)
+    }
+
+    /// The selection of `location` and the probes it took.
+    fn select(index: &Index, location: &str) -> (Selection, u64) {
+        let before = probes();
+        let selection = index.select(location, None);
+        (selection, probes() - before)
+    }
+
+    fn selected(index: &Index, location: &str) -> Option<String> {
+        match index.select(location, None) {
+            Selection::Selected(id) => index
+                .connection(small(id).ok()?)
+                .map(|c| index.text(c.name).to_owned()),
+            _ => None,
+        }
+    }
+
+    fn miss(index: &Index, location: &str) -> Option<Miss> {
+        index.candidates(location, text::base(location)).err()
+    }
+
+    const ENTRA: &str = "https://login.microsoftonline.com:443";
+
+    /// The shapes of the issue: many connections on one host with `*` segments, told apart by
+    /// `client_id`, by a literal segment, or on one wildcard host. A lookup probes as much
+    /// for 100,000 connections as for one, to the probe (a `/logout` on that host too).
+    #[test]
+    fn lookups_probe_as_much_for_100_000_connections_as_for_one() {
+        type Shape = (
+            &'static str,
+            fn(usize) -> EndpointSpec,
+            fn(usize) -> String,
+            &'static str,
+        );
+        let shapes: [Shape; 4] = [
+            (
+                "one endpoint, client_ids",
+                |i| {
+                    spec(
+                        ENTRA,
+                        "/*/oauth2/v2.0/authorize",
+                        Some(format!("client-{i}")),
+                    )
+                },
+                |i| {
+                    format!(
+                        "https://login.microsoftonline.com/tenant-{i}/oauth2/v2.0/authorize\
+                         ?client_id=client-{i}&state=s"
+                    )
+                },
+                "https://login.microsoftonline.com/logout",
+            ),
+            (
+                "one host, a literal segment each",
+                |i| {
+                    spec(
+                        "https://login.example.com:443",
+                        &format!("/*/t{i}/authorize"),
+                        None,
+                    )
+                },
+                |i| format!("https://login.example.com/anything/t{i}/authorize?state=s"),
+                "https://login.example.com/logout",
+            ),
+            (
+                "one wildcard host, client_ids",
+                |i| {
+                    spec(
+                        "https://*.okta.com:443",
+                        "/oauth2/*/v1/authorize",
+                        Some(format!("client-{i}")),
+                    )
+                },
+                |i| {
+                    format!(
+                        "https://tenant{i}.okta.com/oauth2/default/v1/authorize?client_id=client-{i}"
+                    )
+                },
+                "https://acme.okta.com/logout",
+            ),
+            (
+                "wildcard hosts, one each",
+                |i| {
+                    spec(
+                        &format!("https://*.okta{i}.com:443"),
+                        "/oauth2/*/authorize",
+                        None,
+                    )
+                },
+                |i| format!("https://acme.okta{i}.com/oauth2/default/authorize"),
+                "https://acme.okta0.com/logout",
+            ),
+        ];
+        for (shape, make, location, logout) in shapes {
+            let mut costs = Vec::new();
+            for n in [1, 100_000] {
+                let (index, loaded) = index(n, make);
+                let i = n / 2;
+                let (selection, cost) = select(&index, &location(i));
+                assert_eq!(selection, Selection::Selected(i), "{shape}, {n}");
+                let (selection, logout_cost) = select(&index, logout);
+                assert_eq!(selection, Selection::NotConfigured, "{shape}, {n}");
+                assert_eq!(miss(&index, logout), Some(Miss::NoEndpoint), "{shape}");
+                costs.push((cost, logout_cost, loaded as f64 / n as f64));
+            }
+            let [(one, one_logout, _), (many, many_logout, per_insert)] = costs[..] else {
+                unreachable!()
+            };
+            assert_eq!(
+                one, many,
+                "{shape}: probes for 1 and for 100,000 connections"
+            );
+            assert_eq!(one_logout, many_logout, "{shape}: /logout");
+            assert!(one < 16, "{shape}: {one} probes");
+            // Loading: a few probes per connection, not one per connection before it.
+            assert!(per_insert < 8.0, "{shape}: {per_insert} probes per insert");
+        }
+    }
+
+    /// Distinct masks are what a lookup probes: as many as the configuration has shapes of
+    /// path at that host and segment count, never more, whatever the `Location`.
+    #[test]
+    fn a_lookup_probes_per_distinct_mask_not_per_endpoint() {
+        let paths = ["/*/b/c", "/a/*/c", "/a/b/*", "/*/*/c", "/*/*/*"];
+        let mut costs = Vec::new();
+        for n in [paths.len(), paths.len() * 1000] {
+            // Five shapes, told apart by `client_id`.
+            let (index, _) = index(n, |i| {
+                spec(
+                    "https://idp.example:443",
+                    paths[i % paths.len()],
+                    Some(format!("{i}")),
+                )
+            });
+            let mut cost = Vec::new();
+            for i in 0..paths.len() {
+                let (selection, c) =
+                    select(&index, &format!("https://idp.example/a/b/c?client_id={i}"));
+                assert_eq!(selection, Selection::Selected(i));
+                cost.push(c);
+            }
+            // Per origin probed, per pass over the candidates: one exact probe, then a probe
+            // and at most one record per mask.
+            assert!(
+                cost.iter()
+                    .all(|&c| c <= 2 + 2 * (1 + 2 * paths.len() as u64))
+            );
+            costs.push(cost);
+        }
+        assert_eq!(costs[0], costs[1]);
+    }
+
+    #[test]
+    fn misses_say_whether_the_origin_is_configured() {
+        let (index, _) = index(3, |i| match i {
+            0 => spec("https://idp.example:443", "/authorize", None),
+            1 => spec("https://*.okta.com:443", "/oauth2/*/v1/authorize", None),
+            _ => spec("https://login.example.com:443", "/*/authorize", None),
+        });
+        let cases = [
+            ("https://idp.example/authorize", None),
+            ("https://idp.example/authorize/", Some(Miss::NoEndpoint)),
+            ("https://IDP.example/logout?x", Some(Miss::NoEndpoint)),
+            (
+                "https://idp.example:8443/authorize",
+                Some(Miss::NotConfigured),
+            ),
+            ("http://idp.example/authorize", Some(Miss::NotConfigured)),
+            ("https://other.example/authorize", Some(Miss::NotConfigured)),
+            ("/authorize", Some(Miss::NotConfigured)),
+            ("not a url", Some(Miss::NotConfigured)),
+            ("https://acme.okta.com/oauth2/default/v1/authorize", None),
+            (
+                "https://acme.okta.com/oauth2/v1/authorize",
+                Some(Miss::NoEndpoint),
+            ),
+            (
+                "https://okta.com/oauth2/default/v1/authorize",
+                Some(Miss::NotConfigured),
+            ),
+            (
+                "https://a.b.okta.com/oauth2/default/v1/authorize",
+                Some(Miss::NotConfigured),
+            ),
+            ("https://login.example.com/t/authorize", None),
+            (
+                "https://login.example.com/authorize",
+                Some(Miss::NoEndpoint),
+            ),
+            (
+                "https://login.example.com/a/b/authorize",
+                Some(Miss::NoEndpoint),
+            ),
+        ];
+        for (location, expected) in cases {
+            assert_eq!(miss(&index, location), expected, "{location}");
+        }
+    }
+
+    /// Host wildcards: any one DNS label in place of `*`, compared ignoring case; the literal
+    /// host first, then path specificity.
+    #[test]
+    fn host_wildcards_match_one_label_and_lose_to_literal_hosts() {
+        let (index, _) = index(5, |i| match i {
+            0 => spec("https://*.okta.com:443", "/oauth2/v1/authorize", None),
+            1 => spec("https://*.okta.com:443", "/oauth2/*/authorize", None),
+            2 => spec("https://acme.okta.com:443", "/*/v1/authorize", None),
+            3 => spec("https://*.b.okta.com:443", "/oauth2/v1/authorize", None),
+            _ => spec("https://*.okta.com:8443", "/oauth2/v1/authorize", None),
+        });
+        let cases = [
+            ("https://globex.okta.com/oauth2/v1/authorize", Some("c0")),
+            ("https://GLOBEX.Okta.COM/oauth2/v1/authorize", Some("c0")),
+            ("https://x--y_z.okta.com/oauth2/v1/authorize", Some("c0")),
+            ("https://globex.okta.com/oauth2/v2/authorize", Some("c1")),
+            // The literal host beats the wildcard host's more specific path.
+            ("https://acme.okta.com/oauth2/v1/authorize", Some("c2")),
+            // Where the literal host has no endpoint for the path, the wildcard host's.
+            ("https://acme.okta.com/oauth2/v2/authorize", Some("c1")),
+            ("https://a.b.okta.com/oauth2/v1/authorize", Some("c3")),
+            ("https://b.okta.com/oauth2/v1/authorize", Some("c0")),
+            ("https://okta.com/oauth2/v1/authorize", None),
+            ("https://x.a.b.okta.com/oauth2/v1/authorize", None),
+            ("https://acme.okta.com:8443/oauth2/v1/authorize", Some("c4")),
+            ("https://a!b.okta.com/oauth2/v1/authorize", None),
+            ("https://bücher.okta.com/oauth2/v1/authorize", Some("c0")),
+            ("https://evil.com/.okta.com/oauth2/v1/authorize", None),
+            ("https://acme.okta.com.evil.com/oauth2/v1/authorize", None),
+            ("https://acme.okta.com@evil.com/oauth2/v1/authorize", None),
+        ];
+        for (location, expected) in cases {
+            assert_eq!(
+                selected(&index, location).as_deref(),
+                expected,
+                "{location}"
+            );
+        }
+    }
+
+    #[test]
+    fn masks_order_by_literal_count_then_leftmost_literal() {
+        // Bit i: segment i is `*`.
+        let mut masks = vec![0b1110, 0b0110, 0b1010, 0b1100, 0b0010, 0b0100, 0b1000];
+        masks.sort_by(|&a, &b| specificity(a, b));
+        assert_eq!(
+            masks,
+            vec![0b1000, 0b0100, 0b0010, 0b1100, 0b1010, 0b0110, 0b1110]
+        );
+    }
+
+    #[test]
+    fn patterns_with_too_many_segments_are_refused() {
+        let long = "/a".repeat(MAX_WILD_SEGMENTS - 1);
+        assert!(Pattern::new(&format!("{long}/*")).is_none());
+        assert!(Pattern::new(&format!("{}/*", "/a".repeat(MAX_WILD_SEGMENTS - 2))).is_some());
+        assert_eq!(
+            Pattern::new(&"/a".repeat(1000)).map(|p| p.wild),
+            Some(0),
+            "a literal path may be as long as it likes"
+        );
+        // And a `Location` with more segments than any mask matches literal paths only.
+        let (index, _) = index(2, |i| match i {
+            0 => spec(
+                "https://idp.example:443",
+                &format!("{}/*", "/a".repeat(62)),
+                None,
+            ),
+            _ => spec("https://idp.example:443", &"/a".repeat(100), None),
+        });
+        let location = format!("https://idp.example{}/z", "/a".repeat(62));
+        assert_eq!(selected(&index, &location).as_deref(), Some("c0"));
+        let location = format!("https://idp.example{}", "/a".repeat(100));
+        assert_eq!(selected(&index, &location).as_deref(), Some("c1"));
+        let location = format!("https://idp.example{}/z", "/a".repeat(100));
+        assert_eq!(miss(&index, &location), Some(Miss::NoEndpoint));
     }
 }

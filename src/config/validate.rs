@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use regex::{Regex, RegexBuilder};
 
-use super::index::{EndpointSpec, Pattern};
+use super::index::{EndpointSpec, MAX_WILD_SEGMENTS, Pattern};
 use super::json::Node;
 use super::{Mode, Protocol, Source};
 use crate::text::{MAX_HOST_LEN, OriginKey};
@@ -500,6 +500,12 @@ fn parse_endpoint(text: &str, path: &str, problems: &mut Problems) -> Option<(St
         problems.add(path, "must have a host");
         return None;
     };
+    if host.contains('*')
+        && let Err(message) = wildcard_host(host)
+    {
+        problems.add(path, message);
+        return None;
+    }
     let port = url
         .port_or_known_default()
         .unwrap_or(if https { 443 } else { 80 });
@@ -507,7 +513,47 @@ fn parse_endpoint(text: &str, path: &str, problems: &mut Problems) -> Option<(St
         problems.add(path, format!("host longer than {MAX_HOST_LEN} bytes"));
         return None;
     };
-    fine.then(|| (origin.as_str().to_owned(), Pattern::new(url.path())))
+    let Some(pattern) = Pattern::new(url.path()) else {
+        problems.add(
+            path,
+            format!(
+                "a path with \"*\" segments may have at most {} segments",
+                MAX_WILD_SEGMENTS - 1
+            ),
+        );
+        return None;
+    };
+    fine.then(|| (origin.as_str().to_owned(), pattern))
+}
+
+/// Checks a host with a `*` (as `url` normalized it): a wildcard host is `*.` then at least
+/// two labels (`*.okta.com`; a final `.` is no label), so that it never stands for a whole
+/// top-level domain; a `*` anywhere else is a mistake, not a host that never matches.
+fn wildcard_host(host: &str) -> Result<(), String> {
+    let rest = if host == "*" {
+        Some("")
+    } else {
+        host.strip_prefix("*.")
+    };
+    match rest {
+        Some(rest) if !rest.contains('*') => {
+            let rest = rest.strip_suffix('.').unwrap_or(rest);
+            let labels = rest.split('.');
+            if rest.is_empty() || labels.clone().any(str::is_empty) || labels.count() < 2 {
+                Err(format!(
+                    "host \"{host}\": a \"*\" first label must be followed by at least two \
+                     labels (https://*.okta.com/...), so that it never matches a whole \
+                     top-level domain"
+                ))
+            } else {
+                Ok(())
+            }
+        }
+        _ => Err(format!(
+            "host \"{host}\": \"*\" may only be the whole first label of a host \
+             (https://*.okta.com/... matches any one label in its place)"
+        )),
+    }
 }
 
 fn compile_param<'n>(

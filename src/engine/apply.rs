@@ -10,7 +10,7 @@ use super::report::{ParamReport, UpstreamReport};
 use super::resolve::resolve;
 use super::rewrite::rewrite_scanned;
 use super::sources::AliasSources;
-use crate::config::{Compiled, Selection};
+use crate::config::{Compiled, Miss, Selection};
 use crate::text::{Scan, base, browser_form, split};
 
 /// The `tracing` target of every event the crate emits.
@@ -51,11 +51,23 @@ pub(crate) fn apply(
     let url: &str = &url;
     // Its base first: most redirects go elsewhere, and their query is never read.
     let base = base(url);
-    let Some(candidates) = compiled.index.candidates(url, base) else {
-        if let Some(name) = named {
-            not_candidate(name, url);
+    let candidates = match compiled.index.candidates(url, base) {
+        Ok(candidates) => candidates,
+        Err(miss) => {
+            if let Some(name) = named {
+                // The broker meant that connection: a typo in its `authorization_url` must
+                // not fail silently, whatever the origin.
+                not_candidate(name, url);
+            } else if miss == Miss::NoEndpoint {
+                tracing::debug!(
+                    target: TARGET,
+                    reason = "no_endpoint",
+                    endpoint = %Endpoint(url),
+                    "redirect to a configured origin matches no endpoint path; nothing rewritten"
+                );
+            }
+            return Applied::default();
         }
-        return Applied::default();
     };
     // Then the query, once, for choosing the connection and for rewriting.
     let mut scan = Scan::EMPTY;

@@ -44,7 +44,7 @@ impl DropReason {
 
 impl fmt::Display for DropReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -95,8 +95,12 @@ impl Outcome {
 impl fmt::Display for Outcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            // Padded only when asked for a width: no string is built to log an outcome.
+            Outcome::Dropped(reason) if f.width().is_some() => {
+                f.pad(&format!("dropped({reason})"))
+            }
             Outcome::Dropped(reason) => write!(f, "dropped({reason})"),
-            other => f.write_str(other.kind()),
+            other => f.pad(other.kind()),
         }
     }
 }
@@ -129,7 +133,7 @@ impl ValueSource {
 
 impl fmt::Display for ValueSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 

@@ -114,6 +114,10 @@ const configuration = {
   },
   features: {
     devInteractions: { enabled: false },
+    // Pushed authorization requests (RFC 9126), optional: a client may push its
+    // request to pushed_authorization_request_endpoint and send only
+    // client_id and request_uri to the authorization endpoint.
+    pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: false },
   },
   interactions: {
     policy,
@@ -187,8 +191,21 @@ async function readBody(req, limit = 64 * 1024) {
 // ---------------------------------------------------------------------------
 
 const AUTHORIZATION_PATH = new URL(provider.urlFor('authorization')).pathname;
+const PAR_PATH = new URL(provider.urlFor('pushed_authorization_request')).pathname;
 const authorizationErrors = new WeakMap();
 let lastAuthorization = null;
+let lastPushedAuthorization = null;
+
+// The form body oidc-provider parsed (querystring.parse: a repeated name is an
+// array), as name -> array of values; client credentials are left out.
+function bodyMultiMap(body) {
+  const out = Object.create(null);
+  for (const [name, value] of Object.entries(body ?? {})) {
+    if (name === 'client_secret' || name === 'client_assertion') continue;
+    out[name] = Array.isArray(value) ? value : [value];
+  }
+  return out;
+}
 
 provider.on('authorization.error', (ctx, err) => {
   authorizationErrors.set(ctx, { error: err.error, error_description: err.error_description });
@@ -318,6 +335,38 @@ async function finishLogin(ctx, uid) {
 // ---------------------------------------------------------------------------
 
 provider.use(async (ctx, next) => {
+  if (ctx.path === '/_test/last-pushed-authorization') {
+    ctx.set('Cache-Control', 'no-store');
+    if (ctx.method !== 'GET') {
+      ctx.status = 405;
+      return;
+    }
+    if (!lastPushedAuthorization) {
+      ctx.status = 404;
+      ctx.body = { error: 'no pushed authorization request received yet' };
+      return;
+    }
+    ctx.body = lastPushedAuthorization;
+    return;
+  }
+
+  if (ctx.path === PAR_PATH && ctx.method === 'POST') {
+    const record = { method: ctx.method, path: ctx.path, body: null, status: null, request_uri: null, error: null, error_description: null };
+    lastPushedAuthorization = record;
+    try {
+      await next();
+    } finally {
+      // oidc-provider parses the body itself (ctx.oidc.body) and answers
+      // errors as JSON bodies, so both are there once it is done.
+      record.body = bodyMultiMap(ctx.oidc?.body);
+      record.status = ctx.status;
+      record.request_uri = ctx.body?.request_uri ?? null;
+      record.error = ctx.body?.error ?? null;
+      record.error_description = ctx.body?.error_description ?? null;
+    }
+    return;
+  }
+
   if (ctx.path === '/_test/last-authorization') {
     ctx.set('Cache-Control', 'no-store');
     if (ctx.method !== 'GET') {

@@ -138,7 +138,9 @@ fn agrees_with_the_engine(
         assert!(response.extensions().get::<UpstreamReport>().is_none());
         return;
     }
-    let query = uri.split_once('?').map(|(_, q)| q.split('#').next().unwrap_or(q));
+    let query = uri
+        .split_once('?')
+        .map(|(_, q)| q.split('#').next().unwrap_or(q));
     let mut sources = AliasSources::new().query(query);
     if let Some(values) = &extras.values {
         sources = sources.values(values);
@@ -148,7 +150,10 @@ fn agrees_with_the_engine(
     }
     let rewrite = config.rewrite_location(original, extras.connection, &sources);
     let layer_report = response.extensions().get::<UpstreamReport>();
-    let layer_location = response.headers().get(LOCATION).and_then(|v| v.to_str().ok());
+    let layer_location = response
+        .headers()
+        .get(LOCATION)
+        .and_then(|v| v.to_str().ok());
     match (layer_report, rewrite.report()) {
         (None, None) => {
             assert_eq!(layer_location, Some(original), "no connection, no change");

@@ -4,7 +4,9 @@
 mod common;
 
 mod auth0;
+mod browser;
 mod config;
+mod engine;
 mod examples;
 mod observability;
 mod ops;
@@ -15,6 +17,7 @@ mod replicas;
 mod router;
 mod rules;
 mod seeds;
+mod wildcards;
 
 mod adversarial;
 mod config_attacks;

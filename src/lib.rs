@@ -206,6 +206,10 @@
 //! `config/fingerprint.rs` the canonical hash. [`ConfigHandle`] (`handle.rs`) swaps the
 //! configuration while the layer serves; `watch.rs` is the file watch.
 //!
+//! With the feature `metrics`, `metrics.rs` holds the counters that `engine/redirect.rs`
+//! records beside its event (a leaf: it knows names and strings only). With the feature
+//! `cli`, `src/bin/upstream-params/` is the command, a user of the public API like any other.
+//!
 //! # Security
 //!
 //! - **Values are never logged**, nor are queries: a `login_hint` is an email address. Events

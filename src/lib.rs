@@ -154,6 +154,24 @@
 //! reports without changing anything. A file watch reports `config_reloaded` (`INFO`) and
 //! `config_rejected` (`ERROR`, every problem's path, never a value).
 //!
+//! # Features
+//!
+//! Both off by default; the library needs neither.
+//!
+//! - `metrics`: the layer also counts, through the [`metrics`](https://docs.rs/metrics)
+//!   facade (whatever recorder the application installs), each redirect that selects a
+//!   connection, as `upstream_params_redirects_total` {`connection`, `rewritten`,
+//!   `dry_run`}, and each of its params, as `upstream_params_params_total` {`connection`,
+//!   `param`, `outcome`}, `outcome` spelled as in the event (`added`, `dropped(missing)`).
+//!   Labels are configuration names, outcomes and booleans, never a value. Without the
+//!   feature, no metrics code is built.
+//! - `cli`: the `upstream-params` command for operators and their CI
+//!   (`cargo install tower-upstream-params --features cli`): `validate FILE [--auth0]`,
+//!   `explain FILE URL [--query QUERY] [--value NAME=VALUE]... [--connection NAME]`,
+//!   `fingerprint FILE`, `import-auth0 FILE`, `schema`. Exit status 0 on success, 1 for an
+//!   invalid configuration (every problem printed with its JSON path), 2 for a usage or I/O
+//!   error.
+//!
 //! # How it works
 //!
 //! Two halves: the **tower adapter** captures what a request carries and hands each response
@@ -188,6 +206,10 @@
 //! `config/fingerprint.rs` the canonical hash. [`ConfigHandle`] (`handle.rs`) swaps the
 //! configuration while the layer serves; `watch.rs` is the file watch.
 //!
+//! With the feature `metrics`, `metrics.rs` holds the counters that `engine/redirect.rs`
+//! records beside its event (a leaf: it knows names and strings only). With the feature
+//! `cli`, `src/bin/upstream-params/` is the command, a user of the public API like any other.
+//!
 //! # Security
 //!
 //! - **Values are never logged**, nor are queries: a `login_hint` is an email address. Events
@@ -216,6 +238,8 @@ mod extensions;
 pub mod future;
 mod handle;
 mod layer;
+#[cfg(feature = "metrics")]
+mod metrics;
 mod service;
 mod text;
 mod watch;

@@ -370,8 +370,12 @@ fn allocations() {
             "{:<60} bare {bare}, layered {layered} (+{extra})",
             case.name
         );
+        // With the feature `metrics`, each redirect's counters build their keys (labels are
+        // names from the configuration): a few more allocations per redirect and per param,
+        // the recorder's business. The budget is the layer's own, checked without the
+        // feature (.ci/run runs this test without features too).
         assert!(
-            extra <= REWRITE_BUDGET,
+            extra <= REWRITE_BUDGET || cfg!(feature = "metrics"),
             "{}: {extra} allocations for a rewrite",
             case.name
         );

@@ -75,7 +75,7 @@ pub(crate) fn process<B>(
 }
 
 /// The event for one redirect to an upstream identity provider: names and outcomes only,
-/// never a value.
+/// never a value. With the feature `metrics`, the same as counters.
 fn log(report: &UpstreamReport) {
     tracing::info!(
         target: TARGET,
@@ -85,4 +85,15 @@ fn log(report: &UpstreamReport) {
         params = %report,
         "redirect to upstream identity provider"
     );
+    #[cfg(feature = "metrics")]
+    {
+        crate::metrics::redirect(report.connection(), report.rewritten(), report.dry_run());
+        for param in report.params() {
+            crate::metrics::param(
+                report.connection(),
+                param.name(),
+                param.outcome().to_string(),
+            );
+        }
+    }
 }

@@ -1,0 +1,441 @@
+//! The `upstream-params` command (feature `cli`), run as built: output, and exit statuses
+//! 0 (success), 1 (invalid configuration), 2 (usage or I/O error).
+
+#![cfg(feature = "cli")]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use tower_upstream_params::{AliasSources, Config, UpstreamValues};
+
+const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/config.json");
+const INVALID: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/.ci/invalid-config.json");
+const SCHEMA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/config.schema.json");
+
+const GOOGLE: &str = "https://accounts.google.com/o/oauth2/v2/auth?client_id=acme.apps.googleusercontent.com&prompt=consent&state=xyz%20s";
+
+struct Run {
+    status: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(args: &[&str]) -> Run {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = Command::new(env!("CARGO_BIN_EXE_upstream-params"))
+        .args(args)
+        .output()
+        .expect("the binary runs");
+    Run {
+        status: status.code().expect("an exit status, not a signal"),
+        stdout: String::from_utf8(stdout).expect("UTF-8 stdout"),
+        stderr: String::from_utf8(stderr).expect("UTF-8 stderr"),
+    }
+}
+
+/// A file under the test's own temporary folder.
+fn temp_file(name: &str, contents: &[u8]) -> PathBuf {
+    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("cli-{name}"));
+    std::fs::write(&path, contents).expect("the temporary folder is writable");
+    path
+}
+
+fn path_str(path: &Path) -> &str {
+    path.to_str().expect("a UTF-8 path")
+}
+
+const MISSING: &str = "/nonexistent/upstream-params/config.json";
+
+const AUTH0: &str = r#"[
+  {"name": "WPConn", "strategy": "wordpress", "options": {
+    "client_id": "42", "client_secret": "do-not-print-me",
+    "upstream_params": {"blog": {"value": "myblog.wordpress.com"}}}},
+  {"name": "corp", "strategy": "waad", "options": {
+    "client_id": "c1", "tenant_domain": "acme.onmicrosoft.com",
+    "upstream_params": {"domain_hint": {"value": "acme.com"},
+                        "login_hint": {"alias": "login_hint"}}}},
+  {"name": "GitHub", "strategy": "github", "options": {}}
+]"#;
+
+#[test]
+fn validate_accepts_the_example_with_a_summary() {
+    let out = run(&["validate", EXAMPLE]);
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    assert!(out.stdout.starts_with("ok: "), "{}", out.stdout);
+    assert!(out.stderr.is_empty(), "{}", out.stderr);
+    let config = Config::from_path(EXAMPLE).unwrap();
+    assert!(
+        out.stdout.contains("4 connections, 6 params"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains(&config.fingerprint()));
+    for name in config.connection_names() {
+        assert!(out.stdout.contains(name), "{name} in {}", out.stdout);
+    }
+    for line in [
+        "twitter (oauth1) https://api.twitter.com/oauth/authorize",
+        "  blog: static \"myblog.wordpress.com\" (replace)",
+        "  hd: alias \"org_domain\" from broker-provided values only (replace)",
+        "client_id=acme.apps.googleusercontent.com",
+        "default \"acme.com\"",
+    ] {
+        assert!(out.stdout.contains(line), "{line:?} in {}", out.stdout);
+    }
+}
+
+#[test]
+fn validate_prints_every_error_with_its_path_and_exits_1() {
+    let out = run(&["validate", INVALID]);
+    assert_eq!(out.status, 1, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+    for path in [
+        "connections.x.authorization_url",
+        "connections.x.upstream_params.state",
+    ] {
+        assert!(out.stderr.contains(path), "{path} in {}", out.stderr);
+    }
+    // One line per problem, exactly the library's.
+    let error = Config::from_path(INVALID).unwrap_err();
+    let expected: Vec<String> = error
+        .problems()
+        .map(|(path, message)| format!("error: {path}: {message}"))
+        .collect();
+    assert_eq!(out.stderr.lines().collect::<Vec<_>>(), expected);
+
+    // Many problems in many places, conflicts between connections included.
+    let many = temp_file(
+        "many-errors.json",
+        br#"{"connections": {
+            "a": {"authorization_url": "https://idp.example/authorize",
+                  "upstream_params": {"blog": {"alais": "login_hint"},
+                                      "redirect_uri": {"value": "x"}}},
+            "b": {"authorization_url": "https://idp.example/authorize"},
+            "c": {"authorization_url": "ftp://idp.example/", "protocl": "oidc"}},
+           "limits": {"max_value_len": "big"}}"#,
+    );
+    let out = run(&["validate", path_str(&many)]);
+    assert_eq!(out.status, 1);
+    let error = Config::from_path(&many).unwrap_err();
+    assert!(error.problems().count() >= 5, "{error}");
+    for (path, message) in error.problems() {
+        let line = format!("error: {path}: {message}");
+        assert!(
+            out.stderr.lines().any(|l| l == line),
+            "{line} in {}",
+            out.stderr
+        );
+    }
+}
+
+#[test]
+fn a_file_that_is_not_json_or_not_text_is_an_invalid_configuration() {
+    for (name, contents) in [
+        ("not-json.json", &b"{\"connections\": "[..]),
+        ("not-utf8.json", &b"{\"connections\": {\"\xff\": 1}}"[..]),
+    ] {
+        let file = temp_file(name, contents);
+        for command in ["validate", "fingerprint", "import-auth0"] {
+            let out = run(&[command, path_str(&file)]);
+            assert_eq!(out.status, 1, "{command} {name}: {}", out.stderr);
+            assert!(out.stderr.starts_with("error: "), "{}", out.stderr);
+            assert!(out.stderr.contains(name), "names the file: {}", out.stderr);
+        }
+    }
+}
+
+#[test]
+fn a_file_that_cannot_be_read_is_an_io_error() {
+    let dir = env!("CARGO_TARGET_TMPDIR");
+    for file in [MISSING, dir] {
+        for args in [
+            vec!["validate", file],
+            vec!["validate", "--auth0", file],
+            vec!["fingerprint", file],
+            vec!["import-auth0", file],
+            vec!["explain", file, GOOGLE],
+        ] {
+            let out = run(&args);
+            assert_eq!(out.status, 2, "{args:?}: {}", out.stderr);
+            assert!(out.stdout.is_empty());
+            assert!(
+                out.stderr.contains(&format!("cannot read {file}")),
+                "{}",
+                out.stderr
+            );
+        }
+    }
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    for args in [
+        &[][..],
+        &["frobnicate"],
+        &["validate"],
+        &["validate", EXAMPLE, "--strict"],
+        &["validate", EXAMPLE, "extra"],
+        &["explain", EXAMPLE],
+        &["explain", EXAMPLE, GOOGLE, "--value", "org_domain"],
+        &["explain", EXAMPLE, GOOGLE, "--value", "=x"],
+        &["explain", EXAMPLE, GOOGLE, "--connection"],
+        &["fingerprint"],
+        &["schema", "extra"],
+    ] {
+        let out = run(args);
+        assert_eq!(out.status, 2, "{args:?}: {}", out.stderr);
+        assert!(out.stdout.is_empty(), "{args:?}: {}", out.stdout);
+        // clap's message (the help, when no subcommand is given at all), on stderr.
+        assert!(
+            out.stderr.starts_with("error: ") || out.stderr.contains("Usage:"),
+            "{args:?}: {}",
+            out.stderr
+        );
+    }
+    // A malformed --value never repeats the argument: it may hold a value.
+    let out = run(&["explain", EXAMPLE, GOOGLE, "--value", "jane-secret"]);
+    assert_eq!(out.status, 2);
+    assert!(!out.stderr.contains("jane-secret"), "{}", out.stderr);
+    // A name given twice is ambiguous.
+    let out = run(&[
+        "explain", EXAMPLE, GOOGLE, "--value", "a=1", "--value", "a=2",
+    ]);
+    assert_eq!(out.status, 2, "{}", out.stderr);
+}
+
+#[test]
+fn help_documents_the_exit_statuses() {
+    for args in [
+        &["--help"][..],
+        &["validate", "--help"],
+        &["explain", "--help"],
+    ] {
+        let out = run(args);
+        assert_eq!(out.status, 0);
+        assert!(out.stdout.contains("Exit status"), "{}", out.stdout);
+        assert!(out.stdout.contains("invalid configuration"));
+        assert!(out.stdout.contains("not valid JSON"));
+        assert!(out.stdout.contains("cannot be read"));
+    }
+    let out = run(&["--version"]);
+    assert_eq!(out.status, 0);
+    assert!(out.stdout.contains(env!("CARGO_PKG_VERSION")));
+}
+
+#[test]
+fn explain_prints_the_connection_outcomes_sources_and_new_url() {
+    let secret = "acme-org-secret.example";
+    let out = run(&[
+        "explain",
+        EXAMPLE,
+        GOOGLE,
+        "--query",
+        "client_id=web&login_hint=jane%40acme.com",
+        "--value",
+        &format!("org_domain={secret}"),
+    ]);
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    assert!(out.stderr.is_empty(), "{}", out.stderr);
+
+    let config = Config::from_path(EXAMPLE).unwrap();
+    let values = UpstreamValues::new().insert("org_domain", secret);
+    let sources = AliasSources::new()
+        .query(Some("client_id=web&login_hint=jane%40acme.com"))
+        .values(&values);
+    let rewrite = config.rewrite_location(GOOGLE, None, &sources);
+    let location = rewrite.location().unwrap();
+    assert!(location.contains(&format!("hd={secret}")));
+
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(lines[0], "connection: google-acme");
+    assert!(
+        lines.contains(&format!("new URL: {location}").as_str()),
+        "{}",
+        out.stdout
+    );
+    let param_line = |name: &str| {
+        lines
+            .iter()
+            .find(|l| l.trim_start().starts_with(&format!("{name} ")))
+            .unwrap_or_else(|| panic!("{name} in {}", out.stdout))
+            .split_whitespace()
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        param_line("prompt"),
+        ["prompt", "merged", "source:", "static"]
+    );
+    assert_eq!(param_line("hd"), ["hd", "added", "source:", "broker"]);
+    assert_eq!(
+        param_line("login_hint"),
+        ["login_hint", "added", "source:", "query"]
+    );
+    // Each param the library reports, with its outcome and source.
+    for param in rewrite.report().unwrap().params() {
+        let line = param_line(param.name());
+        assert_eq!(line[1], param.outcome().to_string());
+        assert_eq!(line.get(3).copied(), param.source().map(|s| s.as_str()));
+    }
+    // The --value (and the query's values) nowhere but inside the new URL.
+    let outside: String = out
+        .stdout
+        .lines()
+        .filter(|l| !l.starts_with("new URL: "))
+        .collect();
+    assert!(!outside.contains(secret), "{}", out.stdout);
+    assert!(!outside.contains("jane"), "{}", out.stdout);
+}
+
+#[test]
+fn explain_reports_drops_and_unchanged_urls() {
+    // No source for the aliases: dropped; the merge alone changes the URL.
+    let out = run(&["explain", EXAMPLE, GOOGLE]);
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("dropped(missing)"), "{}", out.stdout);
+    // A value refused by its pattern falls through; nothing changes where nothing applies.
+    let twitter = "https://api.twitter.com/oauth/authorize?oauth_token=T";
+    let out = run(&["explain", EXAMPLE, twitter]);
+    assert_eq!(out.status, 0);
+    assert!(
+        out.stdout.starts_with("connection: twitter\n"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("screen_name  dropped(missing)"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.ends_with("new URL: unchanged\n"),
+        "{}",
+        out.stdout
+    );
+
+    // --connection names the connection as UpstreamConnection would.
+    let entra =
+        "https://login.microsoftonline.com/acme.onmicrosoft.com/oauth2/v2.0/authorize?client_id=x";
+    let out = run(&["explain", EXAMPLE, entra, "--connection", "entra"]);
+    assert_eq!(out.status, 0);
+    assert!(out.stdout.contains("domain_hint  added"), "{}", out.stdout);
+    assert!(out.stdout.contains("source: default"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("&domain_hint=acme.com\n"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn explain_says_when_no_connection_is_selected() {
+    for args in [
+        vec!["explain", EXAMPLE, "https://idp.example/authorize?x=1"],
+        vec!["explain", EXAMPLE, "not a url"],
+        // A client_id that selects none of the connections on Google's endpoint.
+        vec![
+            "explain",
+            EXAMPLE,
+            "https://accounts.google.com/o/oauth2/v2/auth?client_id=other",
+        ],
+        vec!["explain", EXAMPLE, GOOGLE, "--connection", "twitter"],
+        vec!["explain", EXAMPLE, GOOGLE, "--connection", "nope"],
+    ] {
+        let out = run(&args);
+        assert_eq!(out.status, 0, "{args:?}: {}", out.stderr);
+        assert!(
+            out.stdout.starts_with("connection: none selected"),
+            "{args:?}: {}",
+            out.stdout
+        );
+        assert!(out.stdout.ends_with("new URL: unchanged\n"));
+    }
+    let out = run(&["explain", EXAMPLE, GOOGLE, "--connection", "nope"]);
+    assert!(out.stdout.contains("no connection is named \"nope\""));
+}
+
+#[test]
+fn explain_of_a_dry_run_connection_changes_nothing() {
+    let file = temp_file(
+        "dry-run.json",
+        br#"{"connections": {"wp": {"dry_run": true,
+            "authorization_url": "https://public-api.wordpress.com/oauth2/authorize",
+            "upstream_params": {"blog": {"value": "myblog.wordpress.com"}}}}}"#,
+    );
+    let out = run(&[
+        "explain",
+        path_str(&file),
+        "https://public-api.wordpress.com/oauth2/authorize?client_id=1",
+    ]);
+    assert_eq!(out.status, 0);
+    assert!(
+        out.stdout.starts_with("connection: wp (dry run"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("blog  added"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("new URL: unchanged (dry run"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn fingerprint_is_the_library_s() {
+    let out = run(&["fingerprint", EXAMPLE]);
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    assert_eq!(
+        out.stdout,
+        format!("{}\n", Config::from_path(EXAMPLE).unwrap().fingerprint())
+    );
+    let out = run(&["fingerprint", INVALID]);
+    assert_eq!(out.status, 1);
+    assert!(out.stderr.contains("connections.x.upstream_params.state"));
+}
+
+#[test]
+fn import_auth0_prints_this_crate_s_json_and_round_trips() {
+    let file = temp_file("auth0.json", AUTH0.as_bytes());
+    let out = run(&["import-auth0", path_str(&file)]);
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    let imported = Config::from_auth0_connections(AUTH0).unwrap();
+    assert_eq!(out.stdout, format!("{}\n", imported.to_json()));
+    let reloaded = Config::from_json(&out.stdout).unwrap();
+    assert_eq!(reloaded, imported);
+    assert_eq!(reloaded.fingerprint(), imported.fingerprint());
+    assert!(!out.stdout.contains("do-not-print-me"));
+
+    // And it validates, with --auth0, as the same configuration.
+    let out = run(&["validate", "--auth0", path_str(&file)]);
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    assert!(out.stdout.starts_with("ok: "));
+    assert!(out.stdout.contains(&imported.fingerprint()));
+    assert!(!out.stdout.contains("do-not-print-me"));
+
+    // An endpoint that cannot be known names the option to add; exit 1.
+    let bad = temp_file(
+        "auth0-bad.json",
+        br#"[{"name": "corp-oidc", "strategy": "oidc", "options": {
+            "discovery_url": "https://idp.example/.well-known/openid-configuration",
+            "upstream_params": {"a": {"value": "b"}}}}]"#,
+    );
+    for args in [
+        vec!["import-auth0", path_str(&bad)],
+        vec!["validate", "--auth0", path_str(&bad)],
+    ] {
+        let out = run(&args);
+        assert_eq!(out.status, 1, "{}", out.stderr);
+        assert!(out.stderr.contains("[0].options"), "{}", out.stderr);
+        assert!(out.stderr.contains("options.authorization_endpoint"));
+    }
+}
+
+#[test]
+fn schema_is_the_file() {
+    let out = run(&["schema"]);
+    assert_eq!(out.status, 0);
+    assert_eq!(out.stdout, std::fs::read_to_string(SCHEMA).unwrap());
+}

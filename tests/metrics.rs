@@ -1,0 +1,246 @@
+//! The counters of the feature `metrics`, read from `metrics-util`'s in-memory recorder:
+//! `upstream_params_redirects_total` {`connection`, `rewritten`, `dry_run`} and
+//! `upstream_params_params_total` {`connection`, `param`, `outcome`}.
+
+#![cfg(feature = "metrics")]
+
+use std::collections::BTreeMap;
+
+use http::header::LOCATION;
+use http::{Request, Response, StatusCode};
+use metrics_util::MetricKind;
+use metrics_util::debugging::{DebugValue, DebuggingRecorder};
+use tower::{ServiceExt, service_fn};
+use tower_upstream_params::{
+    AliasSources, Config, UpstreamParamsLayer, UpstreamReport, UpstreamValues,
+};
+
+const CONFIG: &str = r#"{"connections": {
+    "twitter": {"protocol": "oauth1",
+        "authorization_url": "https://api.twitter.com/oauth/authorize",
+        "upstream_params": {"screen_name": {"alias": "login_hint"}}},
+    "google": {"authorization_url": "https://accounts.google.com/o/oauth2/v2/auth",
+        "upstream_params": {"prompt": {"value": "select_account", "mode": "merge"},
+                            "hd": {"alias": "org_domain", "source": "broker"},
+                            "login_hint": {"alias": "login_hint", "pattern": "[^@]+@acme\\.com"}}},
+    "canary": {"dry_run": true,
+        "authorization_url": "https://public-api.wordpress.com/oauth2/authorize",
+        "upstream_params": {"blog": {"value": "myblog.wordpress.com"}}}}}"#;
+
+const TWITTER: &str = "https://api.twitter.com/oauth/authorize?oauth_token=T";
+const GOOGLE: &str = "https://accounts.google.com/o/oauth2/v2/auth?client_id=web&prompt=consent";
+const WORDPRESS: &str = "https://public-api.wordpress.com/oauth2/authorize?client_id=1";
+
+/// A counter's name and labels, sorted by label name.
+type Counter = (String, Vec<(String, String)>);
+
+/// One redirect to `location` through the layer, for a request to `uri`; the counters the
+/// layer recorded meanwhile.
+fn counters(
+    layer: UpstreamParamsLayer,
+    uri: &str,
+    status: StatusCode,
+    location: &'static str,
+    report: Option<UpstreamReport>,
+) -> BTreeMap<Counter, u64> {
+    let recorder = DebuggingRecorder::new();
+    let snapshotter = recorder.snapshotter();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let request = Request::get(uri).body(()).unwrap();
+    metrics::with_local_recorder(&recorder, || {
+        runtime.block_on(async {
+            let broker = service_fn(move |_: Request<()>| {
+                let report = report.clone();
+                async move {
+                    let mut response = Response::builder()
+                        .status(status)
+                        .header(LOCATION, location)
+                        .body(())?;
+                    if let Some(report) = report {
+                        response.extensions_mut().insert(report);
+                    }
+                    Ok::<_, http::Error>(response)
+                }
+            });
+            tower::ServiceBuilder::new()
+                .layer(layer)
+                .service(broker)
+                .oneshot(request)
+                .await
+                .unwrap()
+        })
+    });
+    snapshotter
+        .snapshot()
+        .into_vec()
+        .into_iter()
+        .map(|(key, _, _, value)| {
+            assert_eq!(key.kind(), MetricKind::Counter);
+            let key = key.key();
+            let mut labels: Vec<(String, String)> = key
+                .labels()
+                .map(|l| (l.key().to_owned(), l.value().to_owned()))
+                .collect();
+            labels.sort();
+            let DebugValue::Counter(count) = value else {
+                panic!("not a counter: {value:?}");
+            };
+            ((key.name().to_owned(), labels), count)
+        })
+        .collect()
+}
+
+fn redirects(connection: &str, rewritten: bool, dry_run: bool) -> Counter {
+    (
+        "upstream_params_redirects_total".to_owned(),
+        vec![
+            ("connection".to_owned(), connection.to_owned()),
+            ("dry_run".to_owned(), dry_run.to_string()),
+            ("rewritten".to_owned(), rewritten.to_string()),
+        ],
+    )
+}
+
+fn params(connection: &str, param: &str, outcome: &str) -> Counter {
+    (
+        "upstream_params_params_total".to_owned(),
+        vec![
+            ("connection".to_owned(), connection.to_owned()),
+            ("outcome".to_owned(), outcome.to_owned()),
+            ("param".to_owned(), param.to_owned()),
+        ],
+    )
+}
+
+fn layer() -> UpstreamParamsLayer {
+    UpstreamParamsLayer::new(Config::from_json(CONFIG).unwrap())
+}
+
+#[test]
+fn a_rewrite_counts_the_redirect_and_each_param() {
+    let got = counters(
+        layer(),
+        "/authorize?login_hint=jane%40gmail.com",
+        StatusCode::FOUND,
+        TWITTER,
+        None,
+    );
+    let want = BTreeMap::from([
+        (redirects("twitter", true, false), 1),
+        (params("twitter", "screen_name", "added"), 1),
+    ]);
+    assert_eq!(got, want);
+}
+
+#[test]
+fn outcomes_are_spelled_as_in_tracing_and_dropped_params_count() {
+    // prompt merged; hd has no broker value; login_hint refused by its pattern.
+    let got = counters(
+        layer(),
+        "/authorize?login_hint=jane%40gmail.com",
+        StatusCode::SEE_OTHER,
+        GOOGLE,
+        None,
+    );
+    let want = BTreeMap::from([
+        (redirects("google", true, false), 1),
+        (params("google", "prompt", "merged"), 1),
+        (params("google", "hd", "dropped(missing)"), 1),
+        (params("google", "login_hint", "dropped(pattern)"), 1),
+    ]);
+    assert_eq!(got, want);
+
+    // Nothing changes: rewritten="false".
+    let got = counters(layer(), "/authorize", StatusCode::FOUND, TWITTER, None);
+    let want = BTreeMap::from([
+        (redirects("twitter", false, false), 1),
+        (params("twitter", "screen_name", "dropped(missing)"), 1),
+    ]);
+    assert_eq!(got, want);
+}
+
+#[test]
+fn dry_runs_are_labelled() {
+    // The layer's dry run: what would change, labelled dry_run="true".
+    let got = counters(
+        layer().dry_run(true),
+        "/authorize?login_hint=jane%40gmail.com",
+        StatusCode::TEMPORARY_REDIRECT,
+        TWITTER,
+        None,
+    );
+    let want = BTreeMap::from([
+        (redirects("twitter", true, true), 1),
+        (params("twitter", "screen_name", "added"), 1),
+    ]);
+    assert_eq!(got, want);
+
+    // A canary connection ("dry_run": true), the layer itself live.
+    let got = counters(layer(), "/authorize", StatusCode::FOUND, WORDPRESS, None);
+    let want = BTreeMap::from([
+        (redirects("canary", true, true), 1),
+        (params("canary", "blog", "added"), 1),
+    ]);
+    assert_eq!(got, want);
+}
+
+#[test]
+fn labels_never_carry_a_value() {
+    let got = counters(
+        layer(),
+        "/authorize?login_hint=jane%40acme.com",
+        StatusCode::FOUND,
+        GOOGLE,
+        None,
+    );
+    assert_eq!(got.get(&params("google", "login_hint", "added")), Some(&1));
+    for (_, labels) in got.keys() {
+        for (_, value) in labels {
+            assert!(!value.contains("jane"), "{value}");
+            assert!(!value.contains("select_account"), "{value}");
+        }
+    }
+}
+
+#[test]
+fn a_report_the_broker_inserted_is_counted() {
+    // A pushed authorization request: the broker applied the params and inserted the report.
+    let config = Config::from_json(CONFIG).unwrap();
+    let values = UpstreamValues::new().insert("org_domain", "acme.com");
+    let resolved = config
+        .resolve("google", &AliasSources::new().values(&values))
+        .unwrap();
+    let mut body = vec![("client_id".to_owned(), "web".to_owned())];
+    let report = resolved.apply_to(&mut body);
+    let got = counters(
+        layer(),
+        "/authorize",
+        StatusCode::FOUND,
+        "https://accounts.google.com/o/oauth2/v2/auth?client_id=web&request_uri=urn%3Ax",
+        Some(report),
+    );
+    let want = BTreeMap::from([
+        (redirects("google", true, false), 1),
+        (params("google", "prompt", "added"), 1),
+        (params("google", "hd", "added"), 1),
+        (params("google", "login_hint", "dropped(missing)"), 1),
+    ]);
+    assert_eq!(got, want);
+}
+
+#[test]
+fn what_selects_no_connection_counts_nothing() {
+    for (status, location) in [
+        (StatusCode::OK, TWITTER),
+        (StatusCode::FOUND, "https://idp.example/authorize"),
+        (
+            StatusCode::FOUND,
+            "https://accounts.google.com/o/oauth2/v2/auth/",
+        ),
+    ] {
+        let got = counters(layer(), "/authorize", status, location, None);
+        assert!(got.is_empty(), "{location}: {got:?}");
+    }
+}

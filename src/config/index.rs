@@ -15,14 +15,14 @@
 //! - a literal path is one probe of a table keyed by (origin, path);
 //! - a path with `*` segments is stored under its **mask** (which of its segments are `*`), its
 //!   segment count and its literal segments. The origin keeps, per segment count, the
-//!   distinct masks configured there. A `Location` path of `n` segments is hashed segment by
-//!   segment once; then, for each distinct mask at (origin, `n`), its literal segments are
-//!   combined (a few instructions per segment) and probed. At most one endpoint matches per
-//!   mask (two with the same mask and literals are the same endpoint).
+//!   distinct masks configured there. For a `Location` path of `n` segments, each distinct
+//!   mask at (origin, `n`) is one probe: the path's segments that the mask keeps are hashed
+//!   and looked up. At most one endpoint matches per mask (two with the same mask and
+//!   literals are the same endpoint).
 //!
-//! So a lookup costs two origin probes, one exact probe per origin and one probe per
-//! distinct mask at (origin, segment count): **independent of the number of connections and
-//! endpoints**, but not of the *shapes* of the configured paths. The number of distinct masks
+//! So a lookup costs two origin probes, then per origin one exact probe and one probe per
+//! distinct mask at (origin, segment count), each hashing the path once: **independent of the
+//! number of connections and endpoints**, but not of the *shapes* of the configured paths. The number of distinct masks
 //! for `n` segments is at most `2^(n-1)` (the first, empty segment is always literal) and at
 //! most the number of wildcard endpoints at that origin with `n` segments; in practice one or
 //! two (`/*/oauth2/v2.0/authorize`): 100,000 tenants that differ in a literal segment or in
@@ -30,6 +30,9 @@
 //! only: no `Location` can make a lookup probe more. A path with `*` segments has at most
 //! [`MAX_WILD_SEGMENTS`] segments (a load error beyond), so a mask is a `u64` and a
 //! `Location` path with more segments matches literal paths only.
+//!
+//! The endpoints found are kept (up to eight) for the selection's passes over them
+//! ([`Index::choose`] reads them up to three times), so they are probed once per redirect.
 //!
 //! Loading is linear: an insert probes the same tables (and a set of the masks already
 //! seen), and [`Index::finish`] sorts each (origin, segment count)'s distinct masks, most
@@ -273,20 +276,12 @@ fn exact_key(origin: u32, path: &str) -> u64 {
     KeyHash::new().word(u64::from(origin)).str(path).finish()
 }
 
-/// One path segment's hash, combined into [`masked_key`]s.
-fn segment_hash(segment: &str) -> u64 {
-    KeyHash::new().str(segment).finish()
-}
-
-/// The segments of `path` hashed into `hashes`, and how many there are; `None` (and
-/// `hashes` partly written) when there are more than [`MAX_WILD_SEGMENTS`].
-fn segment_hashes(path: &str, hashes: &mut [u64; MAX_WILD_SEGMENTS]) -> Option<u8> {
-    let mut count = 0usize;
-    for segment in path.split('/') {
-        *hashes.get_mut(count)? = segment_hash(segment);
-        count += 1;
-    }
-    u8::try_from(count).ok()
+/// How many segments `path` has (one more than its `/`), if at most [`MAX_WILD_SEGMENTS`].
+fn segment_count(path: &str) -> Option<u8> {
+    let count = path.bytes().filter(|&b| b == b'/').count() + 1;
+    u8::try_from(count)
+        .ok()
+        .filter(|&n| usize::from(n) <= MAX_WILD_SEGMENTS)
 }
 
 /// All the segments' bits of a path of `segments` segments.
@@ -296,17 +291,18 @@ fn all_segments(segments: u8) -> u64 {
 }
 
 /// The key of an endpoint with `*` segments, or of a `Location` path seen through a mask:
-/// the origin, the segment count, the mask, and the literal segments' hashes.
-fn masked_key(origin: u32, segments: u8, wild: u64, hashes: &[u64; MAX_WILD_SEGMENTS]) -> u64 {
+/// the origin, the segment count, the mask, and the segments the mask keeps (literal).
+fn masked_key(origin: u32, segments: u8, wild: u64, path: &str) -> u64 {
     let mut key = KeyHash::new()
         .word(u64::from(origin))
         .word(u64::from(segments))
         .word(wild);
     let mut literal = !wild & all_segments(segments);
-    while literal != 0 {
-        let i = literal.trailing_zeros() as usize;
-        literal &= literal - 1;
-        key = key.word(hashes.get(i).copied().unwrap_or_default());
+    for segment in path.split('/') {
+        if literal & 1 == 1 {
+            key = key.str(segment);
+        }
+        literal >>= 1;
     }
     key.finish()
 }
@@ -449,20 +445,13 @@ impl Index {
         NONE
     }
 
-    /// The endpoint with mask `wild` at `origin` that `path` (of `segments` segments, hashed
-    /// into `hashes`) matches, or [`NONE`].
-    fn find_masked(
-        &self,
-        origin: u32,
-        segments: u8,
-        wild: u64,
-        hashes: &[u64; MAX_WILD_SEGMENTS],
-        path: &str,
-    ) -> u32 {
+    /// The endpoint with mask `wild` at `origin` that `path` (of `segments` segments)
+    /// matches, or [`NONE`].
+    fn find_masked(&self, origin: u32, segments: u8, wild: u64, path: &str) -> u32 {
         probe();
         let mut e = self
             .masked
-            .get(&masked_key(origin, segments, wild, hashes))
+            .get(&masked_key(origin, segments, wild, path))
             .copied()
             .unwrap_or(NONE);
         while let Some(rec) = self.endpoint(e) {
@@ -545,20 +534,19 @@ impl Index {
                 .unwrap_or(NONE);
             return self.add_endpoint(origin, pattern, next);
         }
-        let mut hashes = [0u64; MAX_WILD_SEGMENTS];
-        let segments = segment_hashes(&pattern.path, &mut hashes).unwrap_or(0);
+        let segments = segment_count(&pattern.path).unwrap_or(0);
         if segments != pattern.segments {
             // `Pattern::new` counted otherwise: never, but such a pattern matches nothing.
             return self.add_endpoint(origin, pattern, NONE);
         }
-        let found = self.find_masked(origin, segments, pattern.wild, &hashes, &pattern.path);
+        let found = self.find_masked(origin, segments, pattern.wild, &pattern.path);
         if found != NONE {
             return Ok(found);
         }
         let e = small(self.endpoints.len())?;
         let next = self
             .masked
-            .insert(masked_key(origin, segments, pattern.wild, &hashes), e)
+            .insert(masked_key(origin, segments, pattern.wild, &pattern.path), e)
             .unwrap_or(NONE);
         let e = self.add_endpoint(origin, pattern, next)?;
         if self.masks_seen.insert((origin, segments, pattern.wild)) {
@@ -729,14 +717,17 @@ impl Index {
             port: endpoint.port,
             host: &endpoint.host,
         });
-        let wild = match wildcard_suffix(&endpoint.host) {
-            Some(suffix) if self.wild_hosts => self.find_origin(Origin {
-                https: endpoint.https,
-                wild: true,
-                port: endpoint.port,
-                host: suffix,
-            }),
-            _ => NONE,
+        let wild = if self.wild_hosts {
+            wildcard_suffix(&endpoint.host).map_or(NONE, |suffix| {
+                self.find_origin(Origin {
+                    https: endpoint.https,
+                    wild: true,
+                    port: endpoint.port,
+                    host: suffix,
+                })
+            })
+        } else {
+            NONE
         };
         if literal == NONE && wild == NONE {
             return Err(Miss::NotConfigured);
@@ -745,28 +736,37 @@ impl Index {
             index: self,
             origins: [literal, wild],
             segments: 0,
-            hashes: [0; MAX_WILD_SEGMENTS],
+            found: [NONE; CACHED],
+            found_len: 0,
+            overflow: false,
             endpoint,
         };
-        // The path's segments are hashed only where paths with `*` segments of its length
-        // are configured.
+        // The path's segments are counted only where paths with `*` segments are configured.
         let has_groups = |o: u32| self.origin(o).is_some_and(|rec| rec.groups != NONE);
-        if has_groups(literal) || has_groups(wild) {
-            let path: &str = &candidates.endpoint.path;
-            if let Some(segments) = segment_hashes(path, &mut candidates.hashes)
-                && candidates
-                    .origins
-                    .iter()
-                    .any(|&o| !self.masks(o, segments).is_empty())
-            {
-                candidates.segments = segments;
+        if (has_groups(literal) || has_groups(wild))
+            && let Some(segments) = segment_count(&candidates.endpoint.path)
+        {
+            candidates.segments = segments;
+        }
+        // Probed once here; `choose` reads them again up to three times.
+        let (mut found, mut len, mut overflow) = ([NONE; CACHED], 0, false);
+        for e in candidates.probe() {
+            match found.get_mut(len) {
+                Some(slot) => *slot = e,
+                None => {
+                    overflow = true;
+                    break;
+                }
             }
+            len += 1;
         }
-        if candidates.iter().next().is_some() {
-            Ok(candidates)
-        } else {
-            Err(Miss::NoEndpoint)
+        if len == 0 {
+            return Err(Miss::NoEndpoint);
         }
+        candidates.found = found;
+        candidates.found_len = len;
+        candidates.overflow = overflow;
+        Ok(candidates)
     }
 
     /// The connection chosen among `candidates`, by `named` or by the query's `client_id`.
@@ -811,6 +811,10 @@ impl Index {
     }
 }
 
+/// How many matching endpoints [`Candidates`] keeps, probed once; more are probed again at
+/// each pass (a configuration with that many `*` path shapes matching one path).
+const CACHED: usize = 8;
+
 /// The configured endpoints a redirect may go to, from [`Index::candidates`].
 #[derive(Debug)]
 pub(crate) struct Candidates<'a> {
@@ -818,18 +822,33 @@ pub(crate) struct Candidates<'a> {
     /// The `Location`'s literal host and the wildcard host that matches it, each configured
     /// or [`NONE`]: the literal host first.
     origins: [u32; 2],
-    /// The path's segment count where masks of that count are configured at an origin
-    /// (else 0: no path with `*` segments can match), and its segments' hashes.
+    /// The path's segment count where some origin has paths with `*` segments (else 0: none
+    /// can match).
     segments: u8,
-    hashes: [u64; MAX_WILD_SEGMENTS],
+    /// The first [`CACHED`] matching endpoints, most specific first, unless `overflow`.
+    found: [u32; CACHED],
+    found_len: usize,
+    /// More than [`CACHED`] endpoints match: [`Candidates::iter`] probes every time.
+    overflow: bool,
     endpoint: text::Endpoint<'a>,
 }
 
 impl Candidates<'_> {
     /// The endpoints that match, most specific first: the literal host's, then the wildcard
     /// host's; at each, the literal path, then the paths with `*` segments by their masks'
-    /// specificity. One probe per configured mask, not one comparison per endpoint.
+    /// specificity.
     fn iter(&self) -> impl Iterator<Item = u32> + '_ {
+        let cached = match (self.overflow, self.found.get(..self.found_len)) {
+            (false, Some(found)) => found,
+            _ => &[],
+        };
+        let probed = self.overflow.then(|| self.probe());
+        cached.iter().copied().chain(probed.into_iter().flatten())
+    }
+
+    /// [`Candidates::iter`]'s endpoints, probed: one probe per origin and path, then one per
+    /// distinct mask there, not one comparison per endpoint.
+    fn probe(&self) -> impl Iterator<Item = u32> + '_ {
         let path: &str = &self.endpoint.path;
         let index = self.index;
         self.origins
@@ -839,9 +858,8 @@ impl Candidates<'_> {
             .flat_map(move |o| {
                 let exact = index.find_exact(o, path);
                 let masks = index.masks(o, self.segments).iter();
-                std::iter::once(exact).chain(masks.map(move |&wild| {
-                    index.find_masked(o, self.segments, wild, &self.hashes, path)
-                }))
+                std::iter::once(exact)
+                    .chain(masks.map(move |&wild| index.find_masked(o, self.segments, wild, path)))
             })
             .filter(|&e| e != NONE)
     }
@@ -1128,6 +1146,49 @@ mod tests {
                 "{location}"
             );
         }
+    }
+
+    /// More matching endpoints than [`Candidates`] keeps: the same selection, probed again.
+    #[test]
+    fn more_candidates_than_cached_select_alike() {
+        // Every mask of `/a/b/c/d` (16 paths, the literal one included), each with a
+        // `client_id`, and the least specific one also without.
+        let paths: Vec<String> = (0..16u32)
+            .map(|m| {
+                ["a", "b", "c", "d"]
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| if m >> i & 1 == 1 { "*" } else { *s })
+                    .fold(String::new(), |path, s| path + "/" + s)
+            })
+            .collect();
+        let (index, _) = index(17, |i| match paths.get(i) {
+            Some(path) => spec("https://idp.example:443", path, Some(format!("{i}"))),
+            None => spec("https://idp.example:443", "/*/*/*/*", None),
+        });
+        let location = "https://idp.example/a/b/c/d";
+        let Ok(candidates) = index.candidates(location, location) else {
+            panic!("no candidates");
+        };
+        assert!(candidates.overflow);
+        let order: Vec<u32> = candidates.iter().collect();
+        assert_eq!(order.len(), 16);
+        // The literal path first, the all-`*` one last.
+        assert_eq!(order.first(), Some(&index.connections[0].endpoint));
+        assert_eq!(order.last(), Some(&index.connections[15].endpoint));
+        for i in 0..16 {
+            let (selection, _) = select(&index, &format!("{location}?client_id={i}"));
+            assert_eq!(selection, Selection::Selected(i));
+        }
+        assert_eq!(select(&index, location).0, Selection::Selected(16));
+        assert_eq!(
+            select(&index, &format!("{location}?client_id=x")).0,
+            Selection::Selected(16)
+        );
+        assert_eq!(
+            selected(&index, "https://idp.example/x/y/z/w").as_deref(),
+            Some("c16")
+        );
     }
 
     #[test]

@@ -23,16 +23,16 @@ use std::hint::black_box;
 
 use criterion::Criterion;
 use futures_executor::block_on;
-use http::header::{CONTENT_TYPE, LOCATION};
+use http::header::LOCATION;
 use http::{HeaderValue, Request, Response, StatusCode};
 use tower::util::MapResponseLayer;
-use tower::{Layer, Service, ServiceExt, service_fn};
+use tower::{Layer, Service, ServiceExt};
 use tower_upstream_params::{Config, UpstreamParamsLayer};
 use url::Url;
 
 mod common;
 
-use common::{GOOGLE, Requests};
+use common::{Answer, GOOGLE, Requests, bare};
 
 /// The broker's authorize request.
 const TARGET: &str = "/authorize?client_id=app123&response_type=code\
@@ -72,35 +72,6 @@ fn expected() -> String {
     format!(
         "{GOOGLE}&prompt=select_account&access_type=offline&hd=acme.com&login_hint=john%40acme.com"
     )
-}
-
-#[derive(Clone, Copy)]
-enum Answer {
-    Ok,
-    Found(&'static str),
-}
-
-fn bare(
-    answer: Answer,
-) -> impl Service<Request<()>, Response = Response<()>, Error = Infallible> + Clone {
-    service_fn(move |_request: Request<()>| {
-        let mut response = Response::new(());
-        match answer {
-            Answer::Ok => {
-                response.headers_mut().insert(
-                    CONTENT_TYPE,
-                    HeaderValue::from_static("text/html; charset=utf-8"),
-                );
-            }
-            Answer::Found(location) => {
-                *response.status_mut() = StatusCode::FOUND;
-                response
-                    .headers_mut()
-                    .insert(LOCATION, HeaderValue::from_static(location));
-            }
-        }
-        std::future::ready(Ok(response))
-    })
 }
 
 /// The hand-written layer: `Url::parse`, drop the pairs being set, re-append the rest and
@@ -183,11 +154,15 @@ fn cases(only: Option<&str>) -> Vec<(&'static str, Case)> {
         case(layer(0).layer(bare(Answer::Ok)), StatusCode::OK, None)
     });
     add("judged/302/bare", &|| {
-        case(bare(Answer::Found(location)), StatusCode::FOUND, bare_len)
+        case(
+            bare(Answer::Redirect(location)),
+            StatusCode::FOUND,
+            bare_len,
+        )
     });
     add("judged/302/layer", &|| {
         case(
-            layer(0).layer(bare(Answer::Found(location))),
+            layer(0).layer(bare(Answer::Redirect(location))),
             StatusCode::FOUND,
             new_len,
         )
@@ -195,14 +170,14 @@ fn cases(only: Option<&str>) -> Vec<(&'static str, Case)> {
     add("judged/302/naive", &|| {
         let naive = MapResponseLayer::new(naive_map as fn(Response<()>) -> Response<()>);
         case(
-            naive.layer(bare(Answer::Found(location))),
+            naive.layer(bare(Answer::Redirect(location))),
             StatusCode::FOUND,
             naive_len,
         )
     });
     add("judged/302/layer_100001", &|| {
         case(
-            layer(99_998).layer(bare(Answer::Found(location))),
+            layer(99_998).layer(bare(Answer::Redirect(location))),
             StatusCode::FOUND,
             new_len,
         )

@@ -10,7 +10,7 @@ use super::edit::{Edit, MergedValue, Op};
 use super::merge::{SCRATCH_LEN, Scratch, merge_in};
 use super::report::{DropReason, Outcome};
 use crate::config::Mode;
-use crate::text::{Parts, RawPairs, Scan, decoded_name, encoded_len, put_encoded};
+use crate::text::{Parts, RawPairs, Scan, Written, decoded_name};
 
 /// The name lengths some edit (or `request`, `request_uri`) has: a plain name of another
 /// length is passed over without being looked at.
@@ -198,14 +198,14 @@ fn decide(edit: &mut Edit<'_>, query: &str, scratch: &mut Scratch<'_>) -> Outcom
 }
 
 /// What a replaced or merged pair's value becomes.
-fn new_value<'s>(edit: &'s Edit<'_>, scratch: &'s Scratch<'_>) -> &'s [u8] {
+fn new_value<'s>(edit: &'s Edit<'_>, scratch: &'s Scratch<'_>) -> Written<'s> {
     match (&edit.merged, &edit.op) {
-        (Some(MergedValue::Heap(merged)), _) => merged,
+        (Some(MergedValue::Heap(merged)), _) => Written::Bytes(merged),
         (Some(MergedValue::Scratch { start, len }), _) => {
-            scratch.buf.get(*start..start + len).unwrap_or_default()
+            Written::Bytes(scratch.buf.get(*start..start + len).unwrap_or_default())
         }
-        (None, Op::Set(value, _)) => value.as_bytes(),
-        (None, _) => b"",
+        (None, Op::Set(value, _)) => Written::Text(value),
+        (None, _) => Written::Text(""),
     }
 }
 
@@ -233,7 +233,7 @@ fn output_len(
         let occurrences = edit.occurrences as usize;
         match edit.outcome {
             Outcome::Replaced | Outcome::Merged => {
-                let (value_len, plain) = encoded_len(new_value(edit, scratch));
+                let (value_len, plain) = new_value(edit, scratch).encoded_len();
                 edit.plain_value = plain;
                 items = items + 1 - occurrences;
                 item_bytes = item_bytes + edit.first_name_len + 1 + value_len - edit.matched_len;
@@ -243,8 +243,8 @@ fn output_len(
                 item_bytes -= edit.matched_len;
             }
             Outcome::Added => {
-                let (name_len, plain_name) = encoded_len(edit.name.as_bytes());
-                let (value_len, plain_value) = encoded_len(new_value(edit, scratch));
+                let (name_len, plain_name) = Written::Text(edit.name).encoded_len();
+                let (value_len, plain_value) = new_value(edit, scratch).encoded_len();
                 (edit.plain_name, edit.plain_value) = (plain_name, plain_value);
                 question_mark = true;
                 items += 1;
@@ -303,7 +303,7 @@ fn write(
                 separate(out, &mut first);
                 out.push_str(&query[start..start + edit.first_name_len]);
                 out.push('=');
-                put_encoded(out, new_value(edit, scratch), edit.plain_value);
+                new_value(edit, scratch).put(out, edit.plain_value);
             }
             from = end + 1;
         }
@@ -330,7 +330,7 @@ fn write(
                     separate(out, &mut first);
                     out.push_str(raw);
                     out.push('=');
-                    put_encoded(out, new_value(edit, scratch), edit.plain_value);
+                    new_value(edit, scratch).put(out, edit.plain_value);
                 }
             }
         }
@@ -341,9 +341,9 @@ fn write(
     }
     for edit in edits.iter().filter(|e| e.outcome == Outcome::Added) {
         separate(out, &mut first);
-        put_encoded(out, edit.name.as_bytes(), edit.plain_name);
+        Written::Text(edit.name).put(out, edit.plain_name);
         out.push('=');
-        put_encoded(out, new_value(edit, scratch), edit.plain_value);
+        new_value(edit, scratch).put(out, edit.plain_value);
     }
     if let Some(fragment) = parts.fragment {
         out.push('#');

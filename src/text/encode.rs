@@ -20,19 +20,37 @@ fn is_plain(s: &[u8]) -> bool {
     s.iter().fold(0, |any, &b| any | ENCODED[usize::from(b)]) == 0
 }
 
-/// The length of `s` once written, and whether it is written as it is. Bytes, not text: a
-/// merged value keeps the bytes of a token that is not UTF-8.
-pub(crate) fn encoded_len(s: &[u8]) -> (usize, bool) {
-    if is_plain(s) {
-        return (s.len(), true);
-    }
-    (byte_serialize(s).map(str::len).sum(), false)
+/// A name or value to write: text (a configured name, a resolved value), or the bytes of a
+/// merged value (whose tokens need not be UTF-8).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Written<'a> {
+    Text(&'a str),
+    Bytes(&'a [u8]),
 }
 
-/// Writes `s` form-encoded (`plain`: it has nothing to encode, so it is ASCII).
-pub(crate) fn put_encoded(out: &mut String, s: &[u8], plain: bool) {
-    match std::str::from_utf8(s) {
-        Ok(plain_text) if plain => out.push_str(plain_text),
-        _ => out.extend(byte_serialize(s)),
+impl<'a> Written<'a> {
+    fn bytes(self) -> &'a [u8] {
+        match self {
+            Written::Text(s) => s.as_bytes(),
+            Written::Bytes(b) => b,
+        }
+    }
+
+    /// Its length once written, and whether it is written as it is.
+    pub(crate) fn encoded_len(self) -> (usize, bool) {
+        let bytes = self.bytes();
+        if is_plain(bytes) {
+            return (bytes.len(), true);
+        }
+        (byte_serialize(bytes).map(str::len).sum(), false)
+    }
+
+    /// Writes it form-encoded (`plain`: [`encoded_len`](Self::encoded_len) found nothing to
+    /// encode).
+    pub(crate) fn put(self, out: &mut String, plain: bool) {
+        match self {
+            Written::Text(s) if plain => out.push_str(s),
+            other => out.extend(byte_serialize(other.bytes())),
+        }
     }
 }

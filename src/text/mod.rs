@@ -22,7 +22,7 @@ mod swar;
 #[cfg(test)]
 mod tests;
 
-pub(crate) use encode::{encoded_len, put_encoded};
+pub(crate) use encode::Written;
 pub(crate) use endpoint::{Endpoint, MAX_HOST_LEN, OriginKey, endpoint_in};
 pub(crate) use location::{Parts, base, browser_form, split};
 pub(crate) use query::{

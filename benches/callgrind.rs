@@ -4,7 +4,8 @@
 //! `callgrind CASE [ITERATIONS]` runs CASE a few times to warm up, then ITERATIONS times
 //! (default 1000) inside `callgrind_measured_region`, the only function callgrind is told to
 //! count (`--toggle-collect`). Without a case (as `cargo bench` runs it) it runs every case
-//! a few times and lists them. See BENCHMARKS.md for the exact commands.
+//! a few times and lists them. The `load/...` cases load a configuration per iteration:
+//! run them with ITERATIONS 1. See BENCHMARKS.md for the exact commands.
 
 use std::hint::black_box;
 
@@ -15,8 +16,8 @@ use tower_upstream_params::Config;
 mod common;
 
 use common::{
-    Answer, GOOGLE, GOOGLE_ALIAS, Requests, Shape, TARGET, UNCONFIGURED, bare, call, check,
-    layer_rewrite, layered, lower_bound, naive, naive_rewrite, rewrite_cases, runtime,
+    Answer, GOOGLE, GOOGLE_ALIAS, Requests, SHAPES, Shape, TARGET, UNCONFIGURED, WILD_SHAPES, bare,
+    call, check, layer_rewrite, layered, lower_bound, naive, naive_rewrite, rewrite_cases, runtime,
     scale_config, scale_expected, tower_http,
 };
 
@@ -154,11 +155,15 @@ fn cases(only: Option<&str>) -> Vec<(String, Case)> {
         }
     }
 
-    for shape in [Shape::Hosts, Shape::ClientIds] {
+    for shape in SHAPES {
         // The sizes: 1 and 100,000 connections (valgrind runs the load too, in about
         // half a minute).
         for n in [1, 100_000] {
-            for kind in ["rewrite", "no_match", "select"] {
+            for kind in ["rewrite", "no_match", "select", "logout"] {
+                let logout = shape.logout();
+                if kind == "logout" && logout.is_none() {
+                    continue;
+                }
                 let name = format!("scale/{}/{kind}/{n}", shape.name());
                 if !wanted(&name) {
                     continue;
@@ -176,6 +181,13 @@ fn cases(only: Option<&str>) -> Vec<(String, Case)> {
                         tower::Layer::layer(&layer, bare(Answer::Redirect(UNCONFIGURED))),
                         Some(UNCONFIGURED.to_owned()),
                     ),
+                    "logout" => {
+                        let logout = logout.unwrap_or(UNCONFIGURED);
+                        service_case(
+                            tower::Layer::layer(&layer, bare(Answer::Redirect(logout))),
+                            Some(logout.to_owned()),
+                        )
+                    }
                     _ => {
                         let tenant = format!("tenant-{i}");
                         Box::new(move || {
@@ -189,6 +201,26 @@ fn cases(only: Option<&str>) -> Vec<(String, Case)> {
                 };
                 cases.push((name, case));
             }
+        }
+    }
+
+    // Loading (`Config::from_json`), for instructions per connection at 1k, 10k and 100k:
+    // run these with ITERATIONS 1.
+    for shape in std::iter::once(Shape::Hosts).chain(WILD_SHAPES) {
+        for n in [1_000, 10_000, 100_000] {
+            let name = format!("load/{}/{n}", shape.name());
+            if !wanted(&name) {
+                continue;
+            }
+            let json = scale_config(n, shape);
+            cases.push((
+                name,
+                Box::new(move || {
+                    let config = Config::from_json(black_box(&json)).unwrap();
+                    assert_eq!(config.connection_names().count(), n);
+                    drop(black_box(config));
+                }),
+            ));
         }
     }
     cases
@@ -207,7 +239,9 @@ fn main() {
                 eprintln!("no case {name}; run without arguments for the list");
                 std::process::exit(2);
             };
-            for _ in 0..10 {
+            // A load of 100,000 connections is warm after one run.
+            let warm_up = if name.starts_with("load/") { 1 } else { 10 };
+            for _ in 0..warm_up {
                 case();
             }
             callgrind_measured_region(case, iterations);

@@ -1,7 +1,10 @@
 //! Cost in the number of configured connections: a rewrite and a no-match through the layer,
 //! and the endpoint selection alone, with 1, 10, 1,000 and 100,000 connections, on distinct
-//! hosts and on one endpoint told apart by `client_id`; then `Config::from_json`'s time for
-//! 1k, 10k and 100k connections, and the memory a loaded configuration holds.
+//! hosts and on one endpoint told apart by `client_id`; the same with `*` in the
+//! `authorization_url`s (a `*` path segment on one host, Entra ID's `/*/` tenant told apart
+//! by `client_id`, one wildcard host `*.okta.com`), with a redirect to `/logout` on that host;
+//! then `Config::from_json`'s time for 1k, 10k and 100k connections (distinct hosts, and each
+//! wildcard shape), and the memory a loaded configuration holds.
 //!
 //! This bench counts allocations (`stats_alloc`) to report memory; the counting adds a few
 //! relaxed atomic additions per allocation to every timing here alike.
@@ -20,8 +23,8 @@ use tower_upstream_params::{Config, UpstreamParamsLayer};
 mod common;
 
 use common::{
-    Answer, Requests, Shape, TARGET, UNCONFIGURED, bare, call, check, runtime, scale_config,
-    scale_expected,
+    Answer, Requests, SHAPES, Shape, TARGET, UNCONFIGURED, WILD_SHAPES, bare, call, check, runtime,
+    scale_config, scale_expected,
 };
 
 #[global_allocator]
@@ -36,7 +39,7 @@ fn leak(s: String) -> &'static str {
 fn scale(c: &mut Criterion) {
     let rt = runtime();
     let requests = Requests::new(TARGET);
-    for shape in [Shape::Hosts, Shape::ClientIds] {
+    for shape in SHAPES {
         let mut rewrite = c.benchmark_group(format!("scale/{}/rewrite", shape.name()));
         let mut no_match = Vec::new();
         let mut configs = Vec::new();
@@ -71,6 +74,21 @@ fn scale(c: &mut Criterion) {
             });
         }
         group.finish();
+
+        if let Some(logout) = shape.logout() {
+            let mut group = c.benchmark_group(format!("scale/{}/logout", shape.name()));
+            for (n, layer) in &no_match {
+                let mut service = layer.layer(bare(Answer::Redirect(logout)));
+                group.bench_with_input(BenchmarkId::from_parameter(n), n, |b, _| {
+                    b.iter(|| {
+                        let response = call(&rt, &mut service, black_box(requests.make()));
+                        check(&response, Some(logout));
+                        response
+                    })
+                });
+            }
+            group.finish();
+        }
         drop(no_match);
 
         let mut group = c.benchmark_group(format!("scale/{}/select", shape.name()));
@@ -109,26 +127,39 @@ fn config_memory(n: usize, shape: Shape) {
 }
 
 fn config_load(c: &mut Criterion) {
-    let mut group = c.benchmark_group("scale/config_from_json");
-    group.sample_size(10).sampling_mode(SamplingMode::Flat);
-    for n in [1_000, 10_000, 100_000] {
-        let json = scale_config(n, Shape::Hosts);
-        let mut reported = false;
-        group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
-            // Memory first, once, and only for the sizes criterion's filter selects.
-            if !reported {
-                config_memory(n, Shape::Hosts);
-                config_memory(n, Shape::ClientIds);
-                reported = true;
-            }
-            b.iter_with_large_drop(|| {
-                let config = Config::from_json(black_box(&json)).unwrap();
-                assert_eq!(config.connection_names().count(), n);
-                config
-            })
-        });
+    // `scale/config_from_json` (distinct hosts), then `scale/config_from_json/<wild shape>`.
+    let shapes = std::iter::once(None).chain(WILD_SHAPES.map(Some));
+    for wild in shapes {
+        let (name, shape) = match wild {
+            None => ("scale/config_from_json".to_owned(), Shape::Hosts),
+            Some(shape) => (format!("scale/config_from_json/{}", shape.name()), shape),
+        };
+        let mut group = c.benchmark_group(name);
+        group.sample_size(10).sampling_mode(SamplingMode::Flat);
+        for n in [1_000, 10_000, 100_000] {
+            let json = scale_config(n, shape);
+            let mut reported = false;
+            group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
+                // Memory first, once, and only for the sizes criterion's filter selects.
+                if !reported {
+                    match wild {
+                        None => {
+                            config_memory(n, Shape::Hosts);
+                            config_memory(n, Shape::ClientIds);
+                        }
+                        Some(shape) => config_memory(n, shape),
+                    }
+                    reported = true;
+                }
+                b.iter_with_large_drop(|| {
+                    let config = Config::from_json(black_box(&json)).unwrap();
+                    assert_eq!(config.connection_names().count(), n);
+                    config
+                })
+            });
+        }
+        group.finish();
     }
-    group.finish();
 }
 
 criterion_group! {

@@ -380,13 +380,42 @@ pub(crate) enum Shape {
     Hosts,
     /// All on Google's endpoint, told apart by `client_id`.
     ClientIds,
+    /// All on one host, each on its own path with a `*` segment:
+    /// `https://login.example.com/*/t{i:06}/authorize`.
+    WildPaths,
+    /// All on Entra ID's `https://login.microsoftonline.com/*/oauth2/v2.0/authorize`, told
+    /// apart by `client_id`.
+    WildClientIds,
+    /// All on one wildcard host, `https://*.okta.com/oauth2/*/v1/authorize`, told apart by
+    /// `client_id`.
+    WildHosts,
 }
+
+/// The shapes with `*` in their `authorization_url`s.
+pub(crate) const WILD_SHAPES: [Shape; 3] =
+    [Shape::WildPaths, Shape::WildClientIds, Shape::WildHosts];
+
+/// Every shape.
+pub(crate) const SHAPES: [Shape; 5] = [
+    Shape::Hosts,
+    Shape::ClientIds,
+    Shape::WildPaths,
+    Shape::WildClientIds,
+    Shape::WildHosts,
+];
+
+/// The query of the scale redirects but for `client_id`.
+const SCALE_QUERY: &str = "&response_type=code&scope=openid&state=af0ifjsldkjAbCdEfGhIjKlMnOp\
+    &redirect_uri=https%3A%2F%2Fbroker.example.com%2Fcallback";
 
 impl Shape {
     pub(crate) fn name(self) -> &'static str {
         match self {
             Shape::Hosts => "hosts",
             Shape::ClientIds => "client_ids",
+            Shape::WildPaths => "wild_paths",
+            Shape::WildClientIds => "wild_client_ids",
+            Shape::WildHosts => "wild_hosts",
         }
     }
 
@@ -394,13 +423,68 @@ impl Shape {
     pub(crate) fn location(self, i: usize) -> String {
         match self {
             Shape::Hosts => format!(
-                "https://idp{i}.example.com/oauth2/v2.0/authorize?client_id=broker\
-                 &response_type=code&scope=openid&state=af0ifjsldkjAbCdEfGhIjKlMnOp\
-                 &redirect_uri=https%3A%2F%2Fbroker.example.com%2Fcallback"
+                "https://idp{i}.example.com/oauth2/v2.0/authorize?client_id=broker{SCALE_QUERY}"
             ),
             Shape::ClientIds => GOOGLE.replace(
                 "1234567890-abc123def456.apps.googleusercontent.com",
                 &format!("{i:08}-client.apps.googleusercontent.com"),
+            ),
+            Shape::WildPaths => format!(
+                "https://login.example.com/tenant{i:06}/t{i:06}/authorize?client_id=broker{SCALE_QUERY}"
+            ),
+            Shape::WildClientIds => format!(
+                "https://login.microsoftonline.com/{i:08}-tenant.onmicrosoft.com/oauth2/v2.0/\
+                 authorize?client_id={i:08}-client{SCALE_QUERY}"
+            ),
+            Shape::WildHosts => format!(
+                "https://tenant{i:06}.okta.com/oauth2/default/v1/authorize\
+                 ?client_id={i:08}-client{SCALE_QUERY}"
+            ),
+        }
+    }
+
+    /// A redirect to a path no connection has on the shape's (wildcard) host: what a sign-out
+    /// costs there.
+    pub(crate) fn logout(self) -> Option<&'static str> {
+        match self {
+            Shape::Hosts | Shape::ClientIds => None,
+            Shape::WildPaths => Some(
+                "https://login.example.com/logout\
+                 ?post_logout_redirect_uri=https%3A%2F%2Fbroker.example.com%2F",
+            ),
+            Shape::WildClientIds => Some(
+                "https://login.microsoftonline.com/common/oauth2/v2.0/logout\
+                 ?post_logout_redirect_uri=https%3A%2F%2Fbroker.example.com%2F",
+            ),
+            Shape::WildHosts => Some(
+                "https://tenant7.okta.com/oauth2/default/v1/logout\
+                 ?post_logout_redirect_uri=https%3A%2F%2Fbroker.example.com%2F",
+            ),
+        }
+    }
+
+    /// Connection `i`'s `authorization_url` and `client_id` (`""` for none).
+    fn endpoint(self, i: usize) -> (String, String) {
+        match self {
+            Shape::Hosts => (
+                format!("https://idp{i}.example.com/oauth2/v2.0/authorize"),
+                String::new(),
+            ),
+            Shape::ClientIds => (
+                "https://accounts.google.com/o/oauth2/v2/auth".to_owned(),
+                format!("{i:08}-client.apps.googleusercontent.com"),
+            ),
+            Shape::WildPaths => (
+                format!("https://login.example.com/*/t{i:06}/authorize"),
+                String::new(),
+            ),
+            Shape::WildClientIds => (
+                "https://login.microsoftonline.com/*/oauth2/v2.0/authorize".to_owned(),
+                format!("{i:08}-client"),
+            ),
+            Shape::WildHosts => (
+                "https://*.okta.com/oauth2/*/v1/authorize".to_owned(),
+                format!("{i:08}-client"),
             ),
         }
     }
@@ -414,15 +498,11 @@ pub(crate) fn scale_config(n: usize, shape: Shape) -> String {
         if i > 0 {
             json.push(',');
         }
-        let (url, client_id) = match shape {
-            Shape::Hosts => (
-                format!("https://idp{i}.example.com/oauth2/v2.0/authorize"),
-                String::new(),
-            ),
-            Shape::ClientIds => (
-                "https://accounts.google.com/o/oauth2/v2/auth".to_owned(),
-                format!(r#""client_id": "{i:08}-client.apps.googleusercontent.com","#),
-            ),
+        let (url, client_id) = shape.endpoint(i);
+        let client_id = if client_id.is_empty() {
+            client_id
+        } else {
+            format!(r#""client_id": "{client_id}","#)
         };
         json.push_str(&format!(
             r#""tenant-{i}": {{

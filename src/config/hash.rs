@@ -53,6 +53,11 @@ impl KeyHash {
         self.bytes(s.as_bytes(), |word| word)
     }
 
+    /// Bytes hashed as [`KeyHash::str`] hashes the string they are.
+    pub(crate) fn raw(self, s: &[u8]) -> Self {
+        self.bytes(s, |word| word)
+    }
+
     /// A string hashed as its ASCII lowercase would be.
     pub(crate) fn lowercase(self, s: &str) -> Self {
         self.bytes(s.as_bytes(), lowercase_word)

@@ -21,12 +21,13 @@
 //!   literals are the same endpoint).
 //!
 //! So a lookup costs two origin probes, then per origin one exact probe and one probe per
-//! distinct mask at (origin, segment count), each hashing the path once: **independent of the
-//! number of connections and endpoints**, but not of the *shapes* of the configured paths. The number of distinct masks
-//! for `n` segments is at most `2^(n-1)` (the first, empty segment is always literal) and at
-//! most the number of wildcard endpoints at that origin with `n` segments; in practice one or
-//! two (`/*/oauth2/v2.0/authorize`): 100,000 tenants that differ in a literal segment or in
-//! `client_id` share one mask and cost what one does. The masks come from the configuration
+//! distinct mask at (origin, segment count), each hashing the path once: **independent of
+//! the number of connections and endpoints**, but not of the *shapes* of the configured
+//! paths. The number of distinct masks for `n` segments is at most `2^(n-1)` (the first,
+//! empty segment is always literal) and at most the number of wildcard endpoints at that
+//! origin with `n` segments; in practice one or two (`/*/oauth2/v2.0/authorize`): 100,000
+//! tenants that differ in a literal segment or in `client_id` share one mask and cost what
+//! one does. The masks come from the configuration
 //! only: no `Location` can make a lookup probe more. A path with `*` segments has at most
 //! [`MAX_WILD_SEGMENTS`] segments (a load error beyond), so a mask is a `u64` and a
 //! `Location` path with more segments matches literal paths only.

@@ -95,7 +95,9 @@ pub struct Connection {
 
 impl Connection {
     /// A connection to this authorization endpoint (absolute http(s), no query or fragment;
-    /// a path segment that is exactly `*` matches any one segment).
+    /// a path segment that is exactly `*` matches any one segment; a first host label that
+    /// is exactly `*`, before at least two more labels, matches any one DNS label:
+    /// `https://*.okta.com/oauth2/v1/authorize`).
     pub fn new(authorization_url: impl Into<String>) -> Self {
         Connection {
             authorization_url: authorization_url.into(),

@@ -37,6 +37,15 @@ impl<'a> RawPair<'a> {
             .next()
             .map(|(decoded, _)| decoded)
     }
+
+    /// Whether the decoded name is `name`, without allocating for a plain name.
+    fn is(&self, name: &str) -> bool {
+        if self.encoded {
+            self.decoded_name().is_some_and(|decoded| decoded == name)
+        } else {
+            self.name == name
+        }
+    }
 }
 
 /// The pairs of a query in one pass over its bytes: each name is read byte by byte (it is
@@ -231,25 +240,12 @@ pub(crate) enum PairLookup<'a> {
 /// the caller decides where to decode its value.
 pub(crate) fn lookup_pair<'a>(query: &'a str, name: &str) -> PairLookup<'a> {
     let mut found = None;
-    // Pairs cut at `&` (a `memchr` over values, which may be long), names compared as they
-    // are unless they hold an escape: each pair's name read once, nothing decoded for a
-    // plain one.
-    let pairs = (!query.is_empty())
-        .then(|| query.split('&'))
-        .into_iter()
-        .flatten();
-    for pair in pairs {
-        let raw = pair.find('=').map_or(pair, |end| &pair[..end]);
-        let is = if has_escape(raw.as_bytes()) {
-            decoded_name(raw).is_some_and(|decoded| decoded == name)
-        } else {
-            raw == name
-        };
-        if is {
+    for pair in RawPairs::new(query) {
+        if pair.is(name) {
             if found.is_some() {
                 return PairLookup::Ambiguous;
             }
-            found = Some(pair);
+            found = Some(pair.pair);
         }
     }
     match found {

@@ -36,7 +36,6 @@ use tower_upstream_params::{
     AliasSources, Config, ConfigHandle, DropReason, Outcome, UpstreamParamsLayer, UpstreamReport,
     ValueSource,
 };
-use tracing::instrument::WithSubscriber;
 
 const CLIENT_ID: &str = "broker";
 const CLIENT_SECRET: &str = "broker-secret";
@@ -594,13 +593,19 @@ fn par_broker(
     (router, written)
 }
 
-/// A `tracing` writer into a shared buffer, to read the layer's event.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
+thread_local! {
+    /// What `tracing` wrote on this thread (see [`ThreadBuffer`]).
+    static EVENTS: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
 
-impl std::io::Write for Captured {
+/// A `tracing` writer into a buffer of the writing thread. One global subscriber serves every
+/// test of this binary: a subscriber per test (`with_subscriber`) races the other tests over
+/// `tracing`'s global call-site interest cache, and an event may go unseen.
+struct ThreadBuffer;
+
+impl std::io::Write for ThreadBuffer {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
+        EVENTS.with(|events| events.borrow_mut().extend_from_slice(buf));
         Ok(buf.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -608,36 +613,27 @@ impl std::io::Write for Captured {
     }
 }
 
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
-    type Writer = Captured;
-    fn make_writer(&'a self) -> Captured {
-        self.clone()
-    }
-}
-
-impl Captured {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
+fn capture_events() {
+    static INIT: std::sync::Once = std::sync::Once::new();
+    INIT.call_once(|| {
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(|| ThreadBuffer)
+            .with_max_level(tracing::Level::INFO)
+            .finish();
+        tracing::subscriber::set_global_default(subscriber)
+            .expect("the only global subscriber of this test binary");
+    });
+    EVENTS.with(|events| events.borrow_mut().clear());
 }
 
 /// The broker's `/login` through `oneshot`, as the client would get it: the response, and
-/// the layer's events while it ran.
+/// the layer's events while it ran (on this thread, which polls the response future).
 async fn login_oneshot(router: &Router, uri: &str) -> (AxumResponse, String) {
-    let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(captured.clone())
-        .with_max_level(tracing::Level::INFO)
-        .finish();
+    capture_events();
     let request = Request::get(uri).body(axum::body::Body::empty()).unwrap();
-    let response = router
-        .clone()
-        .oneshot(request)
-        .with_subscriber(subscriber)
-        .await
-        .unwrap();
-    let events = captured
-        .text()
+    let response = router.clone().oneshot(request).await.unwrap();
+    let text = EVENTS.with(|events| String::from_utf8_lossy(&events.borrow()).into_owned());
+    let events = text
         .lines()
         .filter(|line| line.contains("tower_upstream_params"))
         .collect::<Vec<_>>()

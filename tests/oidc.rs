@@ -666,8 +666,20 @@ async fn last_pushed(browser: &mut Browser, issuer: &str) -> Value {
     serde_json::from_str(&record).unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_pushed_authorization_request_carries_the_params_and_the_layer_leaves_it() {
+/// What both PAR tests start from: the provider, a browser that discovered it, and the
+/// broker (applying the params with `apply_to` or not) on a loopback port not served yet.
+struct ParSetup {
+    listener: tokio::net::TcpListener,
+    broker_base: String,
+    redirect_uri: String,
+    idp: Idp,
+    browser: Browser,
+    token_endpoint: String,
+    app: Router,
+    written: Arc<Mutex<Vec<String>>>,
+}
+
+async fn par_setup(apply: bool) -> ParSetup {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let broker_base = format!("http://{}", listener.local_addr().unwrap());
     let redirect_uri = format!("{broker_base}/callback");
@@ -680,8 +692,32 @@ async fn a_pushed_authorization_request_carries_the_params_and_the_layer_leaves_
         endpoints,
         &redirect_uri,
         par_config(&authorization_endpoint),
-        true,
+        apply,
     );
+    ParSetup {
+        listener,
+        broker_base,
+        redirect_uri,
+        idp,
+        browser,
+        token_endpoint,
+        app,
+        written,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pushed_authorization_request_carries_the_params_and_the_layer_leaves_it() {
+    let ParSetup {
+        listener,
+        broker_base,
+        redirect_uri,
+        idp,
+        mut browser,
+        token_endpoint,
+        app,
+        written,
+    } = par_setup(true).await;
     let login = "/login?login_hint=jane%40acme.com&ui_locales=fr-CA";
 
     // 1. Through `oneshot`: the response the client gets carries the broker's report, not
@@ -833,19 +869,15 @@ async fn a_pushed_authorization_request_carries_the_params_and_the_layer_leaves_
 /// `request_uri` alone and says so (`dropped(par_or_jar)`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_apply_to_the_pushed_request_lacks_the_params() {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let broker_base = format!("http://{}", listener.local_addr().unwrap());
-    let redirect_uri = format!("{broker_base}/callback");
-    let idp = start_idp(&redirect_uri).await;
-    let mut browser = Browser::new();
-    let endpoints = discover(&mut browser, &idp.issuer).await;
-    let authorization_endpoint = endpoints.authorization.clone();
-    let (app, written) = par_broker(
-        endpoints,
-        &redirect_uri,
-        par_config(&authorization_endpoint),
-        false,
-    );
+    let ParSetup {
+        listener,
+        broker_base,
+        idp,
+        mut browser,
+        app,
+        written,
+        ..
+    } = par_setup(false).await;
     let login = "/login?login_hint=jane%40acme.com&ui_locales=fr-CA";
 
     let (response, events) = login_oneshot(&app, login).await;

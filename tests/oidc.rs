@@ -10,6 +10,9 @@
 //! Needs `node` and `npm` on the PATH; installs `tests/idp/node_modules` with `npm ci` when it
 //! is missing. Without them the test fails, saying how to install them: it never skips.
 
+#[path = "support/npm.rs"]
+mod npm;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -46,33 +49,11 @@ fn idp_dir() -> PathBuf {
 
 /// `node` and `npm` must be there; `node_modules` is installed by the project's own lockfile.
 fn install_idp() {
-    for tool in ["node", "npm"] {
-        let found = std::process::Command::new(tool)
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success());
-        assert!(
-            found,
-            "`{tool}` is not on the PATH: the end-to-end test runs the OpenID provider with \
-             Node.js. Install Node.js 18 or later with npm (Debian: `apt-get install nodejs npm`)."
-        );
-    }
-    // Several tests may race here; a lock file would be overkill for one test binary, so the
-    // install happens under a process-wide mutex.
-    static INSTALL: Mutex<()> = Mutex::new(());
-    let _guard = INSTALL.lock().unwrap_or_else(|e| e.into_inner());
-    if idp_dir()
-        .join("node_modules/oidc-provider/package.json")
-        .exists()
-    {
-        return;
-    }
-    let status = std::process::Command::new("npm")
-        .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
-        .current_dir(idp_dir())
-        .status()
-        .expect("run npm ci in tests/idp");
-    assert!(status.success(), "`npm ci` in tests/idp failed: {status}");
+    npm::install(
+        &idp_dir(),
+        "node_modules/oidc-provider/package.json",
+        "the end-to-end test runs the OpenID provider",
+    );
 }
 
 /// The provider, killed when dropped.

@@ -10,9 +10,11 @@
 //! Needs `node` and `npm` on the PATH; installs `tests/saml/node_modules` with `npm ci` when
 //! it is missing. Without them the test fails, saying how to install them: it never skips.
 
+#[path = "support/npm.rs"]
+mod npm;
+
 use std::path::{Path, PathBuf};
 use std::process::Output;
-use std::sync::Mutex;
 
 use http::header::LOCATION;
 use http::{Request, Response, StatusCode};
@@ -39,32 +41,11 @@ fn saml_dir() -> PathBuf {
 
 /// `node` and `npm` must be there; `node_modules` is installed by the folder's own lockfile.
 fn install_saml() {
-    for tool in ["node", "npm"] {
-        let found = std::process::Command::new(tool)
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success());
-        assert!(
-            found,
-            "`{tool}` is not on the PATH: the SAML test signs and verifies with samlify on \
-             Node.js. Install Node.js 18 or later with npm (Debian: `apt-get install nodejs npm`)."
-        );
-    }
-    // The tests of this binary run in parallel: one installs, the others wait.
-    static INSTALL: Mutex<()> = Mutex::new(());
-    let _guard = INSTALL.lock().unwrap_or_else(|e| e.into_inner());
-    if saml_dir()
-        .join("node_modules/samlify/package.json")
-        .exists()
-    {
-        return;
-    }
-    let status = std::process::Command::new("npm")
-        .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
-        .current_dir(saml_dir())
-        .status()
-        .expect("run npm ci in tests/saml");
-    assert!(status.success(), "`npm ci` in tests/saml failed: {status}");
+    npm::install(
+        &saml_dir(),
+        "node_modules/samlify/package.json",
+        "the SAML test signs and verifies with samlify",
+    );
 }
 
 /// Runs `node saml.mjs ARGS` to its end (no process outlives the call). Blocking: the tests

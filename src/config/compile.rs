@@ -119,6 +119,15 @@ impl<'a> Params<'a> {
         let compiled = self.compiled;
         self.params.iter().map(move |param| compiled.param(param))
     }
+
+    /// Each param's shared target name, in configuration order (what a report needs,
+    /// without the rest of [`ParamView`]).
+    pub(crate) fn shared_names(self) -> impl ExactSizeIterator<Item = &'a Arc<str>> {
+        let compiled = self.compiled;
+        self.params
+            .iter()
+            .map(move |param| compiled.shared_name(param))
+    }
 }
 
 impl fmt::Debug for Params<'_> {
@@ -191,6 +200,10 @@ impl Compiled {
         self.text.get(span.range()).unwrap_or("")
     }
 
+    fn shared_name(&self, param: &Param) -> &Arc<str> {
+        self.names.get(param.name as usize).unwrap_or(&self.empty)
+    }
+
     fn param(&self, param: &Param) -> ParamView<'_> {
         let kind = match param.kind {
             Kind::Static { value, mode } => ParamKind::Static {
@@ -214,7 +227,7 @@ impl Compiled {
             },
             Kind::Remove => ParamKind::Remove,
         };
-        let shared_name = self.names.get(param.name as usize).unwrap_or(&self.empty);
+        let shared_name = self.shared_name(param);
         ParamView {
             name: shared_name,
             shared_name,

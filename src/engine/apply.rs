@@ -124,11 +124,9 @@ pub(crate) fn apply(
         rewritten.is_some(),
         dry_run,
         params
-            .iter()
+            .shared_names()
             .zip(edits.iter())
-            .map(|(param, edit)| {
-                ParamReport::new(param.shared_name.clone(), edit.outcome, edit.source)
-            })
+            .map(|(name, edit)| ParamReport::new(name.clone(), edit.outcome, edit.source))
             .collect(),
     );
     Applied {

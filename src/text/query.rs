@@ -174,9 +174,8 @@ pub(crate) fn decoded_value_in<'a>(pair: &'a str, free: &mut &'a mut [u8]) -> Co
     let Some(n) = decode_bytes(raw, free) else {
         return decoded_value(pair);
     };
-    if std::str::from_utf8(&free[..n]).is_err() {
-        return decoded_value(pair);
-    }
+    // Checked once, after the split: a value that is not UTF-8 (rare) gives up its bytes of
+    // the space, and the values after it fall back to the heap sooner.
     let (head, tail) = std::mem::take(free).split_at_mut(n);
     *free = tail;
     match std::str::from_utf8(head) {

@@ -37,15 +37,6 @@ impl<'a> RawPair<'a> {
             .next()
             .map(|(decoded, _)| decoded)
     }
-
-    /// Whether the decoded name is `name`, without allocating for a plain name.
-    fn is(&self, name: &str) -> bool {
-        if self.encoded {
-            self.decoded_name().is_some_and(|decoded| decoded == name)
-        } else {
-            self.name == name
-        }
-    }
 }
 
 /// The pairs of a query in one pass over its bytes: each name is read byte by byte (it is
@@ -237,15 +228,31 @@ pub(crate) enum PairLookup<'a> {
 
 /// Like [`lookup`], but finds the raw pair (`name=value` as it stands in the query), so that
 /// the caller decides where to decode its value.
+///
+/// The pairs' ends are found with `memchr` over the whole query (one search, not one per
+/// pair), and only a pair whose first byte could begin `name` once decoded (that byte itself,
+/// a `%` escape, or a `+` for a space) has its name read and compared.
 pub(crate) fn lookup_pair<'a>(query: &'a str, name: &str) -> PairLookup<'a> {
+    let Some(&lead) = name.as_bytes().first() else {
+        return PairLookup::Missing;
+    };
+    let bytes = query.as_bytes();
+    let ends = memchr::memchr_iter(b'&', bytes).chain((!bytes.is_empty()).then_some(bytes.len()));
+    let mut start = 0;
     let mut found = None;
-    for pair in RawPairs::new(query) {
-        if pair.is(name) {
-            if found.is_some() {
-                return PairLookup::Ambiguous;
-            }
-            found = Some(pair.pair);
+    for end in ends {
+        let first = bytes.get(start).copied();
+        // Cut at `&` or the end: char boundaries.
+        let pair = query.get(start..end).unwrap_or("");
+        start = end + 1;
+        if !matches!(first, Some(b) if b == lead || b == b'%' || b == b'+') || !name_is(pair, name)
+        {
+            continue;
         }
+        if found.is_some() {
+            return PairLookup::Ambiguous;
+        }
+        found = Some(pair);
     }
     match found {
         Some(pair) => PairLookup::Found(pair),

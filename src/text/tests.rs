@@ -95,6 +95,65 @@ fn names_and_values_are_decoded_as_forms_are() {
     }
 }
 
+/// `lookup_pair` (which reads only the pairs whose first byte could begin the name) finds
+/// what decoding every pair's name finds: generated queries of up to three pairs, names
+/// plain, escaped anywhere, with `+` for a space, empty, or longer.
+#[test]
+fn lookup_pair_agrees_with_decoding_every_name() {
+    let pieces = [
+        "login_hint=a%40b",
+        "login%5Fhint=x",
+        "%6Cogin_hint",
+        "login_hint",
+        "login_hint2=y",
+        "l=1",
+        "a+b=2",
+        "a%20b",
+        "+a=3",
+        "%25=4",
+        "=5",
+        "",
+    ];
+    let names = ["login_hint", "a b", " a", "%", "l"];
+    fn oracle<'q>(query: &'q str, name: &str) -> PairLookup<'q> {
+        let mut hits = query
+            .split('&')
+            .filter(|pair| form_urlencoded_name(pair).is_some_and(|decoded| decoded == name));
+        match (hits.next(), hits.next()) {
+            (None, _) => PairLookup::Missing,
+            (Some(pair), None) => PairLookup::Found(pair),
+            (Some(_), Some(_)) => PairLookup::Ambiguous,
+        }
+    }
+    let mut queries = vec![String::new()];
+    for a in pieces {
+        queries.push(a.to_owned());
+        for b in pieces {
+            queries.push(format!("{a}&{b}"));
+            for c in pieces {
+                queries.push(format!("{a}&{b}&{c}"));
+            }
+        }
+    }
+    for query in &queries {
+        for name in names {
+            let expected = if query.is_empty() {
+                PairLookup::Missing
+            } else {
+                oracle(query, name)
+            };
+            assert_eq!(lookup_pair(query, name), expected, "{name} in {query:?}");
+        }
+    }
+}
+
+/// A raw pair's name decoded by `url`'s form parser, `None` where it finds no pair.
+fn form_urlencoded_name(pair: &str) -> Option<String> {
+    url::form_urlencoded::parse(pair.as_bytes())
+        .next()
+        .map(|(name, _)| name.into_owned())
+}
+
 #[test]
 fn lookup_finds_once_or_calls_it_ambiguous() {
     let q = "a=1&b=2&b=3&c=&d%3D=4&e=x%20y";

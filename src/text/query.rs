@@ -236,6 +236,15 @@ pub(crate) fn lookup_pair<'a>(query: &'a str, name: &str) -> PairLookup<'a> {
     let Some(&lead) = name.as_bytes().first() else {
         return PairLookup::Missing;
     };
+    // A name that reads the same raw and decoded is found by comparing bytes.
+    let plain = !name.bytes().any(|b| matches!(b, b'=' | b'&' | b'%' | b'+'));
+    let is_plainly = |pair: &str| {
+        plain
+            && pair
+                .as_bytes()
+                .strip_prefix(name.as_bytes())
+                .is_some_and(|rest| matches!(rest.first(), None | Some(b'=')))
+    };
     let bytes = query.as_bytes();
     let ends = memchr::memchr_iter(b'&', bytes).chain((!bytes.is_empty()).then_some(bytes.len()));
     let mut start = 0;
@@ -245,8 +254,8 @@ pub(crate) fn lookup_pair<'a>(query: &'a str, name: &str) -> PairLookup<'a> {
         // Cut at `&` or the end: char boundaries.
         let pair = query.get(start..end).unwrap_or("");
         start = end + 1;
-        if !matches!(first, Some(b) if b == lead || b == b'%' || b == b'+') || !name_is(pair, name)
-        {
+        let may_be = matches!(first, Some(b) if b == lead || b == b'%' || b == b'+');
+        if !may_be || !(is_plainly(pair) || name_is(pair, name)) {
             continue;
         }
         if found.is_some() {

@@ -97,7 +97,8 @@ fn names_and_values_are_decoded_as_forms_are() {
 
 /// `lookup_pair` (which reads only the pairs whose first byte could begin the name) finds
 /// what decoding every pair's name finds: generated queries of up to three pairs, names
-/// plain, escaped anywhere, with `+` for a space, empty, or longer.
+/// plain, escaped anywhere, with `+` for a space, empty, or longer, and names
+/// holding `=` or `+` (which no raw name spells as it is).
 #[test]
 fn lookup_pair_agrees_with_decoding_every_name() {
     let pieces = [
@@ -112,9 +113,12 @@ fn lookup_pair_agrees_with_decoding_every_name() {
         "+a=3",
         "%25=4",
         "=5",
+        "d==6",
+        "d%3D=7",
+        "a%2Bb=8",
         "",
     ];
-    let names = ["login_hint", "a b", " a", "%", "l"];
+    let names = ["login_hint", "a b", " a", "%", "l", "d=", "a+b"];
     fn oracle<'q>(query: &'q str, name: &str) -> PairLookup<'q> {
         let mut hits = query
             .split('&')

@@ -6,6 +6,9 @@
 //! with each added param exactly once, without tabs or line breaks, and be stable when
 //! rewritten again.
 //!
+//! Connection `a`'s `login_hint` is aliased from the broker's query: what it sends (or why
+//! it drops it) must be what decoding every pair of that query says.
+//!
 //! Input: the first line is the URL; the rest, if any, is the broker's query.
 
 #![no_main]
@@ -13,7 +16,7 @@
 use std::sync::LazyLock;
 
 use libfuzzer_sys::fuzz_target;
-use tower_upstream_params::{AliasSources, Config, Outcome};
+use tower_upstream_params::{AliasSources, Config, DropReason, Outcome};
 use url::Url;
 
 static CONFIG: LazyLock<Config> = LazyLock::new(|| {
@@ -111,7 +114,44 @@ fuzz_target!(|data: &[u8]| {
             }
         }
     }
+    if report.connection() == "a" {
+        check_alias(report.outcome("login_hint"), query, after[1].as_ref(), url, new);
+    }
     // Rewriting the result again changes nothing more.
     let again = CONFIG.rewrite_location(new, None, &sources);
     assert_eq!(again.location().unwrap_or(new), new, "not stable: {url:?} -> {new:?}");
 });
+
+/// The aliased `login_hint` against the broker's query decoded pair by pair: missing or empty
+/// is `missing`, more than once is `ambiguous`, too long is `too_long`; else the one value,
+/// sent as it decodes.
+fn check_alias(outcome: Option<Outcome>, query: &str, after: Option<&Url>, url: &str, new: &str) {
+    let hints: Vec<String> = url::form_urlencoded::parse(query.as_bytes())
+        .filter(|(name, _)| name == "login_hint")
+        .map(|(_, value)| value.into_owned())
+        .collect();
+    let outcome = outcome.expect("connection a has a login_hint");
+    match hints.as_slice() {
+        [_, _, ..] => assert_eq!(outcome, Outcome::Dropped(DropReason::Ambiguous), "{query:?}"),
+        [] => assert_eq!(outcome, Outcome::Dropped(DropReason::Missing), "{query:?}"),
+        [one] if one.is_empty() => {
+            assert_eq!(outcome, Outcome::Dropped(DropReason::Missing), "{query:?}")
+        }
+        [one] if one.len() > 2048 => {
+            assert_eq!(outcome, Outcome::Dropped(DropReason::TooLong), "{query:?}")
+        }
+        [one] => {
+            assert!(
+                matches!(outcome, Outcome::Added | Outcome::Replaced),
+                "{outcome:?}: {query:?}"
+            );
+            let sent: Vec<String> = after
+                .expect("a rewritten URL the browser follows")
+                .query_pairs()
+                .filter(|(name, _)| name == "login_hint")
+                .map(|(_, value)| value.into_owned())
+                .collect();
+            assert_eq!(sent, [one.clone()], "{url:?} -> {new:?} with {query:?}");
+        }
+    }
+}

@@ -13,81 +13,26 @@
 //!   a user writes by hand with `url`;
 //! - `judged/302/layer_100001`: the layer's rewrite with 100,000 more connections.
 //!
-//! Three reference cases measure floors, for the note on what the goals leave room for:
-//!
-//! - `judged/200/capture`: a hand-written layer whose future only holds what the layer's
-//!   must (the configuration's `Arc` and the request's query) and looks at the status;
-//! - `judged/302/floor`: a `MapResponse` that copies the `Location`, appends the
-//!   pre-encoded params and builds the new `HeaderValue` (no reading, no rules);
-//! - `judged/302/floor_report`: the same, plus inserting an `UpstreamReport` of the four
-//!   params into the response's extensions, as DESIGN.md requires of every such redirect.
-//!
 //! `judged CASE [ITERATIONS]` runs CASE 10 times, then ITERATIONS times (default 1000) inside
 //! `callgrind_measured_region` (for `valgrind --tool=callgrind
 //! --toggle-collect='*callgrind_measured_region*'`); without a case, as `cargo bench` runs it,
-//! every case is timed with criterion. See BENCHMARKS.md.
+//! every case is timed with criterion. See BENCHMARKS.md. The loop itself is
+//! `common/judged.rs`; the reference cases that measure floors are in `floors.rs` (their own
+//! binary, so that this one's code is only what is judged).
 
-use std::convert::Infallible;
-use std::future::Future;
-use std::hint::black_box;
-use std::pin::Pin;
-use std::sync::Arc;
-use std::task::{Context, Poll, ready};
-
-use criterion::Criterion;
-use futures_executor::block_on;
 use http::header::LOCATION;
-use http::uri::PathAndQuery;
-use http::{HeaderValue, Request, Response, StatusCode};
-use pin_project_lite::pin_project;
+use http::{HeaderValue, Response, StatusCode};
+use tower::Layer;
 use tower::util::MapResponseLayer;
-use tower::{Layer, Service, ServiceExt};
-use tower_upstream_params::{AliasSources, Config, UpstreamParamsLayer, UpstreamReport};
+use tower_upstream_params::{Config, UpstreamParamsLayer};
 use url::Url;
 
 mod common;
+#[path = "common/judged.rs"]
+mod judged_loop;
 
-use common::{Answer, GOOGLE, Requests, bare};
-
-/// The broker's authorize request.
-const TARGET: &str = "/authorize?client_id=app123&response_type=code\
-    &redirect_uri=https%3A%2F%2Fapp.example.com%2Fcb&scope=openid%20email&state=xyz789\
-    &login_hint=john%40acme.com&ui_locales=fr-CA&prompt=login";
-
-/// The connection under test, and two more.
-fn config_json(more: usize) -> String {
-    let mut json = String::from(
-        r#"{"connections": {
-        "google": {"authorization_url": "https://accounts.google.com/o/oauth2/v2/auth",
-            "upstream_params": {
-                "prompt": {"value": "select_account"},
-                "access_type": {"value": "offline"},
-                "hd": {"value": "acme.com"},
-                "login_hint": {"alias": "login_hint"}}},
-        "entra": {"authorization_url": "https://login.microsoftonline.com/*/oauth2/v2.0/authorize",
-            "upstream_params": {"domain_hint": {"value": "acme.com"}}},
-        "wordpress": {"authorization_url": "https://public-api.wordpress.com/oauth2/authorize",
-            "upstream_params": {"blog": {"value": "myblog.wordpress.com"}}}"#,
-    );
-    for i in 0..more {
-        json.push_str(&format!(
-            r#", "tenant-{i}": {{"authorization_url": "https://idp{i}.example.com/authorize",
-                "upstream_params": {{"prompt": {{"value": "login"}}}}}}"#
-        ));
-    }
-    json.push_str("}}");
-    json
-}
-
-fn location() -> &'static str {
-    Box::leak(format!("{GOOGLE}&prompt=consent").into_boxed_str())
-}
-
-fn expected() -> String {
-    format!(
-        "{GOOGLE}&prompt=select_account&access_type=offline&hd=acme.com&login_hint=john%40acme.com"
-    )
-}
+use common::{Answer, bare};
+use judged_loop::{Case, case, config_json, expected, location};
 
 /// The hand-written layer: `Url::parse`, drop the pairs being set, re-append the rest and
 /// the new ones, `HeaderValue::from_str`. (It knows the `login_hint` beforehand, in its
@@ -126,122 +71,6 @@ fn naive_map(mut response: Response<()>) -> Response<()> {
     response
 }
 
-/// What the floor appends: the four params, pre-encoded (the broker's `prompt` stays).
-const SUFFIX: &str = "&prompt=select_account&access_type=offline&hd=acme.com\
-    &login_hint=john%40acme.com";
-
-/// The floor of any rewrite: copy the `Location`, append [`SUFFIX`], build the new
-/// `HeaderValue`, put it in place of the old one; with `report`, also insert it.
-fn floor_map(report: Option<UpstreamReport>) -> impl FnMut(Response<()>) -> Response<()> + Clone {
-    move |mut response: Response<()>| {
-        let Some(location) = response.headers().get(LOCATION) else {
-            return response;
-        };
-        let location = location.as_bytes();
-        let mut out = Vec::with_capacity(location.len() + SUFFIX.len());
-        out.extend_from_slice(location);
-        out.extend_from_slice(SUFFIX.as_bytes());
-        if let Ok(value) = HeaderValue::try_from(out) {
-            if let Some(slot) = response.headers_mut().get_mut(LOCATION) {
-                *slot = value;
-            }
-        }
-        if let Some(report) = &report {
-            response.extensions_mut().insert(report.clone());
-        }
-        response
-    }
-}
-
-/// The report the layer inserts for this redirect, made once by the engine.
-fn judged_report(config: &Config, location: &str) -> UpstreamReport {
-    let query = TARGET.split_once('?').map(|(_, q)| q);
-    let rewrite = config.rewrite_location(location, None, &AliasSources::new().query(query));
-    rewrite
-        .report()
-        .cloned()
-        .expect("the judged redirect selects a connection")
-}
-
-/// A hand-written layer's service that keeps, for each request, what the layer's future
-/// keeps at the least: the configuration and the request's query. Its future does nothing
-/// with them.
-#[derive(Clone)]
-struct Capture<S> {
-    inner: S,
-    config: Arc<Config>,
-}
-
-pin_project! {
-    struct CaptureFuture<F> {
-        #[pin]
-        inner: F,
-        kept: Option<(Arc<Config>, Option<PathAndQuery>)>,
-    }
-}
-
-impl<S, B> Service<Request<B>> for Capture<S>
-where
-    S: Service<Request<B>, Response = Response<()>>,
-{
-    type Response = Response<()>;
-    type Error = S::Error;
-    type Future = CaptureFuture<S::Future>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, req: Request<B>) -> Self::Future {
-        let query = req
-            .uri()
-            .path_and_query()
-            .filter(|pq| pq.query().is_some())
-            .cloned();
-        CaptureFuture {
-            inner: self.inner.call(req),
-            kept: Some((Arc::clone(&self.config), query)),
-        }
-    }
-}
-
-impl<F, E> Future for CaptureFuture<F>
-where
-    F: Future<Output = Result<Response<()>, E>>,
-{
-    type Output = Result<Response<()>, E>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        let response = ready!(this.inner.poll(cx))?;
-        if response.status().is_redirection() {
-            black_box(this.kept.take());
-        }
-        Poll::Ready(Ok(response))
-    }
-}
-
-type Case = Box<dyn FnMut()>;
-
-fn case<S>(mut service: S, status: StatusCode, location_len: Option<usize>) -> Case
-where
-    S: Service<Request<()>, Response = Response<()>, Error = Infallible> + 'static,
-{
-    let requests = Requests::new(TARGET);
-    Box::new(move || {
-        let response = block_on(async {
-            let ready = service.ready().await.unwrap();
-            ready.call(black_box(requests.make())).await.unwrap()
-        });
-        assert_eq!(response.status(), status);
-        assert_eq!(
-            response.headers().get(LOCATION).map(HeaderValue::len),
-            location_len
-        );
-        drop(black_box(response));
-    })
-}
-
 fn cases(only: Option<&str>) -> Vec<(&'static str, Case)> {
     let wanted = |name: &str| only.is_none_or(|o| o == name);
     let layer =
@@ -262,13 +91,6 @@ fn cases(only: Option<&str>) -> Vec<(&'static str, Case)> {
     });
     add("judged/200/layer", &|| {
         case(layer(0).layer(bare(Answer::Ok)), StatusCode::OK, None)
-    });
-    add("judged/200/capture", &|| {
-        let capture = Capture {
-            inner: bare(Answer::Ok),
-            config: Arc::new(Config::from_json(&config_json(0)).unwrap()),
-        };
-        case(capture, StatusCode::OK, None)
     });
     add("judged/302/bare", &|| {
         case(
@@ -292,24 +114,6 @@ fn cases(only: Option<&str>) -> Vec<(&'static str, Case)> {
             naive_len,
         )
     });
-    let floor_len = Some(location.len() + SUFFIX.len());
-    add("judged/302/floor", &|| {
-        let floor = MapResponseLayer::new(floor_map(None));
-        case(
-            floor.layer(bare(Answer::Redirect(location))),
-            StatusCode::FOUND,
-            floor_len,
-        )
-    });
-    add("judged/302/floor_report", &|| {
-        let report = judged_report(&Config::from_json(&config_json(0)).unwrap(), location);
-        let floor = MapResponseLayer::new(floor_map(Some(report)));
-        case(
-            floor.layer(bare(Answer::Redirect(location))),
-            StatusCode::FOUND,
-            floor_len,
-        )
-    });
     add("judged/302/layer_100001", &|| {
         case(
             layer(99_998).layer(bare(Answer::Redirect(location))),
@@ -320,33 +124,9 @@ fn cases(only: Option<&str>) -> Vec<(&'static str, Case)> {
     cases
 }
 
-#[inline(never)]
-fn callgrind_measured_region(case: &mut dyn FnMut(), iterations: usize) {
-    for _ in 0..iterations {
-        case();
-    }
-}
-
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if let Some(name) = args.first().filter(|a| !a.starts_with("--")) {
-        let iterations = args.get(1).map_or(1000, |n| n.parse().unwrap_or(1000));
-        let Some((_, mut case)) = cases(Some(name)).into_iter().next() else {
-            eprintln!(
-                "no case {name}: judged/200/{{bare,layer,capture}}, \
-                 judged/302/{{bare,layer,naive,layer_100001,floor,floor_report}}"
-            );
-            std::process::exit(2);
-        };
-        for _ in 0..10 {
-            case();
-        }
-        callgrind_measured_region(&mut case, iterations);
-        return;
-    }
-    let mut criterion = Criterion::default().configure_from_args();
-    for (name, mut case) in cases(None) {
-        criterion.bench_function(name, |b| b.iter(&mut case));
-    }
-    criterion.final_summary();
+    judged_loop::main_with(
+        cases,
+        "judged/200/{bare,layer}, judged/302/{bare,layer,naive,layer_100001}",
+    );
 }

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use url::form_urlencoded;
 
-use super::bytes::{has_escape, scan_name, scan_value};
+use super::bytes::{find_byte, has_escape, scan_name, scan_value};
 
 /// The raw `name=value` pairs of a query, in order, empty pairs included. An empty query has
 /// no pairs.
@@ -80,12 +80,18 @@ impl<'a> Iterator for RawPairs<'a> {
     }
 }
 
+/// A raw pair's name: up to its first `=` (found eight bytes at a time: names are short).
 fn raw_name(pair: &str) -> &str {
-    pair.split_once('=').map_or(pair, |(name, _)| name)
+    let end = find_byte(pair.as_bytes(), b'=').unwrap_or(pair.len());
+    // Cut at `=` or the end: a char boundary.
+    pair.get(..end).unwrap_or(pair)
 }
 
+/// A raw pair's value: after its first `=` (empty without one).
 fn raw_value(pair: &str) -> &str {
-    pair.split_once('=').map_or("", |(_, value)| value)
+    find_byte(pair.as_bytes(), b'=')
+        .and_then(|i| pair.get(i + 1..))
+        .unwrap_or("")
 }
 
 fn needs_decoding(raw: &str) -> bool {

@@ -5,7 +5,8 @@
 //! (default 1000) inside `callgrind_measured_region`, the only function callgrind is told to
 //! count (`--toggle-collect`). Without a case (as `cargo bench` runs it) it runs every case
 //! a few times and lists them. The `load/...` cases load a configuration per iteration:
-//! run them with ITERATIONS 1. See BENCHMARKS.md for the exact commands.
+//! run them with ITERATIONS 1. The `judged/...` cases are the loop of `benches/judged.rs`
+//! (`common/judged.rs`). See BENCHMARKS.md for the exact commands.
 
 use std::hint::black_box;
 
@@ -14,6 +15,8 @@ use tower::Service;
 use tower_upstream_params::Config;
 
 mod common;
+#[path = "common/judged.rs"]
+mod judged_loop;
 
 use common::{
     Answer, GOOGLE, GOOGLE_ALIAS, Requests, SHAPES, Shape, TARGET, UNCONFIGURED, WILD_SHAPES, bare,
@@ -222,6 +225,11 @@ fn cases(only: Option<&str>) -> Vec<(String, Case)> {
                 }),
             ));
         }
+    }
+    // The loop that judges the issue "Performance, restated" (also `benches/judged.rs`, under
+    // criterion).
+    for (name, case) in judged_loop::judged_cases(only) {
+        cases.push((name.to_owned(), case));
     }
     cases
 }

@@ -67,6 +67,8 @@ where
 {
     type Output = Result<Response<B>, E>;
 
+    // Inlined for the same reason as `UpstreamParams::call`: the pass-through is this check.
+    #[inline(always)]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let mut response = ready!(this.inner.poll(cx))?;

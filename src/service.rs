@@ -78,6 +78,10 @@ where
         self.inner.poll_ready(cx)
     }
 
+    // Inlined into the caller whatever else its binary holds: a response that is not a
+    // redirect then costs a few instructions, where an outlined call and poll cost about 60
+    // more (callgrind, `judged/200/layer` in `benches/callgrind.rs`: 2,948 -> 2,890 Ir).
+    #[inline(always)]
     fn call(&mut self, req: Request<ReqBody>) -> Self::Future {
         let data = RequestData {
             config: Arc::clone(&self.config),

@@ -209,7 +209,9 @@ impl Config {
     /// ```
     ///
     /// The URL is read as a browser reads it (whitespace around it ignored, tabs and line
-    /// breaks deleted); a rewritten URL has neither. A URL that selects no connection gives
+    /// breaks deleted); a rewritten URL has neither, and never ends in what a browser trims:
+    /// a pair ending in spaces or control characters that the rewrite leaves last has them
+    /// percent-encoded, as a browser sends them. A URL that selects no connection gives
     /// an empty [`Rewrite`] (and the WARN events the layer would emit for it).
     pub fn rewrite_location(
         &self,

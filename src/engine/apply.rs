@@ -8,10 +8,10 @@ use std::fmt;
 use super::edit::Edit;
 use super::report::{ParamReport, UpstreamReport};
 use super::resolve::resolve;
-use super::rewrite::rewrite_scanned;
+use super::rewrite::{rewrite_scanned, too_long};
 use super::sources::AliasSources;
 use crate::config::{Compiled, Miss, Selection};
-use crate::text::{Scan, base, browser_form, split};
+use crate::text::{Scan, base, browser_form, keep_tail, split};
 
 /// The `tracing` target of every event the crate emits.
 pub(crate) const TARGET: &str = "tower_upstream_params";
@@ -117,7 +117,16 @@ pub(crate) fn apply(
         heap = resolved.collect();
         &mut heap
     };
-    let rewritten = rewrite_scanned(&scan, edits, compiled.limits.max_location_len);
+    let max_len = compiled.limits.max_location_len;
+    // A pair that ends in what a browser trims, left last by the rewrite, keeps its bytes
+    // percent-encoded (rare: never for a `Location` `HeaderValue` holds but for spaces).
+    let rewritten = match rewrite_scanned(&scan, edits, max_len).map(keep_tail) {
+        Some(url) if url.len() > max_len => {
+            too_long(edits);
+            None
+        }
+        rewritten => rewritten,
+    };
     let dry_run = dry_run || connection.dry_run;
     let report = UpstreamReport::new(
         connection.name.clone(),

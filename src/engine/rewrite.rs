@@ -172,15 +172,20 @@ pub(crate) fn rewrite_scanned(
 
     let len = output_len(&parts, pair_count, edits, &scratch);
     if len > max_len {
-        for edit in edits.iter_mut().filter(|e| e.outcome.changes()) {
-            edit.outcome = Outcome::Dropped(DropReason::LocationTooLong);
-        }
+        too_long(edits);
         return None;
     }
     let mut out = String::with_capacity(len);
     write(&parts, edits, &scratch, &matches, &mut out);
     debug_assert_eq!(out.len(), len);
     Some(out)
+}
+
+/// Every change planned is dropped: the new `Location` would be longer than allowed.
+pub(crate) fn too_long(edits: &mut [Edit<'_>]) {
+    for edit in edits.iter_mut().filter(|e| e.outcome.changes()) {
+        edit.outcome = Outcome::Dropped(DropReason::LocationTooLong);
+    }
 }
 
 fn decide(edit: &mut Edit<'_>, query: &str, scratch: &mut Scratch<'_>) -> Outcome {

@@ -2,6 +2,7 @@
 //! query and fragment are.
 
 use std::borrow::Cow;
+use std::fmt::Write;
 
 use super::bytes::{find_byte, find_either, has_tab_or_newline};
 
@@ -19,6 +20,26 @@ pub(crate) fn browser_form(url: &str) -> Cow<'_, str> {
     } else {
         Cow::Borrowed(url)
     }
+}
+
+/// A rewritten URL whose end a browser would read otherwise than the same bytes inside it:
+/// where a rewrite took out the pairs after one that ends in C0 controls or spaces, those
+/// bytes are now last, and a browser trims them (it keeps them, percent-encoded, anywhere
+/// else in a query). They are written percent-encoded, as a browser sends them, so that
+/// the pair keeps its meaning and the URL reads the same when rewritten again. Any other
+/// URL is returned as it is.
+pub(crate) fn keep_tail(mut url: String) -> String {
+    if url.as_bytes().last().is_none_or(|&b| b > b' ') {
+        return url;
+    }
+    let kept = url.trim_end_matches(|c: char| c <= ' ').len();
+    let tail = url.split_off(kept);
+    url.reserve(tail.len() * 3);
+    for byte in tail.bytes() {
+        // Writing into a `String` does not fail.
+        let _ = write!(url, "%{byte:02X}");
+    }
+    url
 }
 
 /// A `Location` cut at its first `#` and at the first `?` before that.

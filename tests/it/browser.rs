@@ -187,6 +187,88 @@ async fn merged_tokens_keep_their_bytes() {
     assert_eq!(cases, 49);
 }
 
+/// A browser trims C0 controls and spaces at the end of a URL, and keeps them (percent-encoded)
+/// anywhere else in a query. A rewrite that takes out the pairs after one that ends in such
+/// bytes must not let the browser trim them: for every such byte, at the end of a value or of
+/// a name, with the pairs after it merged away or replaced away, the browser reads that pair
+/// as it read it before, each param once, and the URL rewritten again stays as it is.
+/// (The fuzz target `location` found it: `...&prompt\x01&prompt=x` came out as
+/// `...&prompt\x01`, read by a browser as a second `prompt`.)
+#[test]
+fn a_pair_left_last_keeps_what_a_browser_would_trim() {
+    // Nothing is appended: both params are in every `Location` below, so that what the
+    // rewrite leaves last is the broker's own pair.
+    let config = config(&format!(
+        r#"{{"connections": {{"g": {{"authorization_url": "{GOOGLE}", "upstream_params": {{
+            "prompt": {{"value": "select_account", "mode": "merge"}},
+            "hd": {{"value": "acme.com"}}}}}}}}}}"#
+    ));
+    let sources = AliasSources::new();
+    let mut cases = 0;
+    for byte in (0u8..=b' ').filter(|b| !matches!(b, b'\t' | b'\n' | b'\r')) {
+        let b = char::from(byte);
+        let layouts = [
+            // `prompt` merged: its second pair goes.
+            (
+                format!("{GOOGLE}?hd=a&prompt=login&x=1{b}&prompt=consent"),
+                "x",
+            ),
+            // `hd` replaced: its second pair goes.
+            (format!("{GOOGLE}?prompt=login&hd=a&x=1{b}{b}&hd=b"), "x"),
+            // The name itself ends in the byte: with it trimmed it would be `hd`, `prompt`.
+            (format!("{GOOGLE}?prompt=login&hd=a&hd{b}&hd=b"), "hd"),
+            (
+                format!("{GOOGLE}?hd=a&prompt=login&prompt{b}&prompt=consent"),
+                "prompt",
+            ),
+        ];
+        for (before, name) in layouts {
+            let rewrite = config.rewrite_location(&before, None, &sources);
+            let after = rewrite
+                .location()
+                .expect("the params change the URL")
+                .to_owned();
+            for scheme in ["http", "https"] {
+                let read = |url: &str| -> Vec<(String, String)> {
+                    browser(scheme, url)
+                        .expect("the browser follows it")
+                        .query_pairs()
+                        .map(|(n, v)| (n.into_owned(), v.into_owned()))
+                        .collect()
+                };
+                let (was, now) = (read(&before), read(&after));
+                // The pair the byte ends, as the browser read it before and reads it now.
+                let ends_in_byte = |pairs: &[(String, String)]| -> Vec<(String, String)> {
+                    pairs
+                        .iter()
+                        .filter(|(n, v)| n.ends_with(b) || v.ends_with(b))
+                        .cloned()
+                        .collect()
+                };
+                assert_eq!(
+                    ends_in_byte(&now),
+                    ends_in_byte(&was),
+                    "{before:?} -> {after:?}"
+                );
+                assert_eq!(ends_in_byte(&now).len(), 1, "{before:?} -> {after:?}");
+                for param in ["prompt", "hd"] {
+                    let count = now.iter().filter(|(n, _)| n == param).count();
+                    assert_eq!(count, 1, "{param}: {before:?} -> {after:?}");
+                }
+                assert!(now.iter().any(|(n, _)| n.starts_with(name)), "{after:?}");
+            }
+            let again = config.rewrite_location(&after, None, &sources);
+            assert_eq!(
+                again.location().unwrap_or(&after),
+                after,
+                "not stable: {before:?}"
+            );
+            cases += 1;
+        }
+    }
+    assert_eq!(cases, 30 * 4);
+}
+
 /// Class 6: every pattern the `regex` crate accepts loads, `(?x)` comments included, and is
 /// anchored: it must match the whole value.
 #[test]

@@ -23,7 +23,7 @@ async fn login_google() -> Response {
     .into_response();
     response
         .extensions_mut()
-        .insert(UpstreamValues::new().insert("org_domain", "acme.com"));
+        .insert(UpstreamValues::new().with("org_domain", "acme.com"));
     response
 }
 

@@ -52,7 +52,7 @@ fn broker(idp: SocketAddr) -> Router {
                 // The email the user typed on the broker's own page: a broker-provided value.
                 response
                     .extensions_mut()
-                    .insert(UpstreamValues::new().insert("login_hint", "typed@example.com"));
+                    .insert(UpstreamValues::new().with("login_hint", "typed@example.com"));
             }
             response
         }),

@@ -49,7 +49,7 @@ fn main() -> Result<(), Box<dyn Error>> {
 
     // What aliases may read: the query of the broker's own /authorize request, and the value
     // the broker vouches for (the organization it resolved from the email domain).
-    let vouched = UpstreamValues::new().insert("org_domain", "acme.com");
+    let vouched = UpstreamValues::new().with("org_domain", "acme.com");
     let sources = AliasSources::new()
         .query(Some("client_id=web&login_hint=jane%40acme.com"))
         .values(&vouched);

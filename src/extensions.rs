@@ -48,16 +48,24 @@ impl fmt::Debug for UpstreamConnection {
 /// handler that answers with the redirect), then in the **request** extensions (set by an
 /// earlier layer). Cloning is cheap (one reference count).
 ///
+/// Built like [`http::HeaderMap`] and [`HashMap`](std::collections::HashMap) are:
+/// [`with`](Self::with) as a builder, [`insert`](Self::insert) in place, or collected from
+/// `(name, value)` pairs. A name is unique: inserting it again replaces its value.
+///
 /// `Debug` prints the names only: values are often personal data.
 ///
 /// ```
 /// use tower_upstream_params::UpstreamValues;
 ///
-/// let values = UpstreamValues::new()
-///     .insert("login_hint", "typed@example.com")
-///     .insert("org_domain", String::from("acme.com"));
-/// assert_eq!(values.get("login_hint"), Some("typed@example.com"));
+/// let mut values = UpstreamValues::new()
+///     .with("login_hint", "typed@example.com")
+///     .with("org_domain", String::from("acme.com"));
+/// assert_eq!(values.insert("org_domain", "acme.example"), Some("acme.com".to_owned()));
+/// assert_eq!(values.get("org_domain"), Some("acme.example"));
 /// assert_eq!(values.get("missing"), None);
+///
+/// let collected: UpstreamValues = [("login_hint", "typed@example.com")].into();
+/// assert_eq!(collected.get("login_hint"), Some("typed@example.com"));
 /// ```
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct UpstreamValues(Arc<Vec<(Box<str>, Box<str>)>>);
@@ -68,16 +76,26 @@ impl UpstreamValues {
         Self::default()
     }
 
-    /// Adds `name` with `value`, replacing an earlier value of that name.
+    /// These values and `name` with `value` (replacing an earlier value of that name): the
+    /// builder form of [`insert`](Self::insert).
     #[must_use]
-    pub fn insert(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+    pub fn with(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.insert(name, value);
+        self
+    }
+
+    /// Sets `name` to `value` in place; returns the value it replaced, if any (as
+    /// [`HashMap::insert`](std::collections::HashMap::insert) does).
+    pub fn insert(&mut self, name: impl Into<String>, value: impl Into<String>) -> Option<String> {
         let (name, value) = (name.into(), value.into());
         let values = Arc::make_mut(&mut self.0);
         match values.iter_mut().find(|(n, _)| **n == *name) {
-            Some((_, v)) => *v = value.into_boxed_str(),
-            None => values.push((name.into_boxed_str(), value.into_boxed_str())),
+            Some((_, v)) => Some(std::mem::replace(v, value.into_boxed_str()).into_string()),
+            None => {
+                values.push((name.into_boxed_str(), value.into_boxed_str()));
+                None
+            }
         }
-        self
     }
 
     /// The value of `name`, if any.
@@ -88,6 +106,41 @@ impl UpstreamValues {
     /// The names that have a value, in insertion order.
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.0.iter().map(|(n, _)| &**n)
+    }
+
+    /// How many names have a value.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether no name has a value.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl<K: Into<String>, V: Into<String>> Extend<(K, V)> for UpstreamValues {
+    /// Inserts each pair in turn: a later value of a name replaces an earlier one.
+    fn extend<I: IntoIterator<Item = (K, V)>>(&mut self, iter: I) {
+        for (name, value) in iter {
+            self.insert(name, value);
+        }
+    }
+}
+
+impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for UpstreamValues {
+    /// The pairs, inserted in turn: a later value of a name replaces an earlier one.
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
+        let mut values = UpstreamValues::new();
+        values.extend(iter);
+        values
+    }
+}
+
+impl<K: Into<String>, V: Into<String>, const N: usize> From<[(K, V); N]> for UpstreamValues {
+    /// The pairs, inserted in turn: a later value of a name replaces an earlier one.
+    fn from(pairs: [(K, V); N]) -> Self {
+        pairs.into_iter().collect()
     }
 }
 

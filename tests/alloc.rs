@@ -232,7 +232,7 @@ fn cases() -> (Vec<Case>, Vec<Case>) {
         Case {
             name: "200 with request UpstreamValues",
             target: query,
-            request_values: Some(UpstreamValues::new().insert("org_domain", "acme.com")),
+            request_values: Some(UpstreamValues::new().with("org_domain", "acme.com")),
             answer: Answer::Ok,
             expected: String::new(),
         },
@@ -265,7 +265,7 @@ fn cases() -> (Vec<Case>, Vec<Case>) {
             request_values: None,
             answer: Answer::Redirect(
                 alias,
-                Some(UpstreamValues::new().insert("org_domain", "acme.com")),
+                Some(UpstreamValues::new().with("org_domain", "acme.com")),
             ),
             expected: format!(
                 "{alias}&login_hint=john.doe%40acme.com&hd=acme.com&access_type=offline"

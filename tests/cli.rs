@@ -241,7 +241,7 @@ fn explain_prints_the_connection_outcomes_sources_and_new_url() {
     assert!(out.stderr.is_empty(), "{}", out.stderr);
 
     let config = Config::from_path(EXAMPLE).unwrap();
-    let values = UpstreamValues::new().insert("org_domain", secret);
+    let values = UpstreamValues::new().with("org_domain", secret);
     let sources = AliasSources::new()
         .query(Some("client_id=web&login_hint=jane%40acme.com"))
         .values(&values);

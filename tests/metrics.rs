@@ -208,7 +208,7 @@ fn labels_never_carry_a_value() {
 fn a_report_the_broker_inserted_is_counted() {
     // A pushed authorization request: the broker applied the params and inserted the report.
     let config = Config::from_json(CONFIG).unwrap();
-    let values = UpstreamValues::new().insert("org_domain", "acme.com");
+    let values = UpstreamValues::new().with("org_domain", "acme.com");
     let resolved = config
         .resolve("google", &AliasSources::new().values(&values))
         .unwrap();

@@ -672,11 +672,9 @@ fn values_strategy() -> impl Strategy<Value = Option<Vec<(&'static str, String)>
 }
 
 fn upstream_values(values: &Option<Vec<(&'static str, String)>>) -> Option<UpstreamValues> {
-    values.as_ref().map(|vs| {
-        vs.iter().fold(UpstreamValues::new(), |acc, (n, v)| {
-            acc.insert(*n, v.as_str())
-        })
-    })
+    values
+        .as_ref()
+        .map(|vs| vs.iter().map(|(n, v)| (*n, v.as_str())).collect())
 }
 
 /// What an alias resolves to, from DESIGN.md's "Rewriting" section.

@@ -13,7 +13,7 @@ use crate::UpstreamValues;
 /// ```
 /// use tower_upstream_params::{AliasSources, UpstreamValues};
 ///
-/// let typed = UpstreamValues::new().insert("login_hint", "jane@acme.com");
+/// let typed = UpstreamValues::new().with("login_hint", "jane@acme.com");
 /// let sources = AliasSources::new()
 ///     .query(Some("client_id=web&login_hint=other%40acme.com")) // raw query, as in a URI
 ///     .values(&typed); // before the query; call again for lower-priority sets

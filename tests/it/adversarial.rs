@@ -526,7 +526,7 @@ async fn a_source_given_twice_is_not_used() {
 async fn a_100kb_value() {
     let value: String = "é&=+%# ".repeat(100 * 1024 / 10);
     let before = format!("{GOOGLE}?client_id=a");
-    let values_ext = UpstreamValues::new().insert("login_hint", value.as_str());
+    let values_ext = UpstreamValues::new().with("login_hint", value.as_str());
     // Default limits: too long, not sent; the other params are.
     let out = through(
         layer(),
@@ -589,7 +589,7 @@ async fn cr_lf_and_nul_in_values_are_encoded_never_injected() {
         get("/"),
         with_values(
             redirect(302, HeaderValue::from_str(&before).unwrap()),
-            UpstreamValues::new().insert("login_hint", value),
+            UpstreamValues::new().with("login_hint", value),
         ),
     )
     .await;

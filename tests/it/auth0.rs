@@ -681,7 +681,7 @@ async fn kinde_documented_examples_behave_as_documented() {
         format!("{broker}&prompt=login&username=hello%40example.com")
     );
     // Kinde-provided alias: the email typed during the flow, without any login_hint in the URL.
-    let typed = Extras::values(UpstreamValues::new().insert("login_hint", "hello@example.com"));
+    let typed = Extras::values(UpstreamValues::new().with("login_hint", "hello@example.com"));
     assert_eq!(
         location_with(
             kinde(r#"{"login_hint": {"alias": "login_hint"}}"#),

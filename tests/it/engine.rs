@@ -37,10 +37,10 @@ fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
 #[test]
 fn resolve_reads_value_sets_in_order_then_the_query_then_the_default() {
     let config = cfg();
-    let first = UpstreamValues::new().insert("login_hint", "first@acme.com");
+    let first = UpstreamValues::new().with("login_hint", "first@acme.com");
     let second = UpstreamValues::new()
-        .insert("login_hint", "second@acme.com")
-        .insert("org", "org.example");
+        .with("login_hint", "second@acme.com")
+        .with("org", "org.example");
     let sources = AliasSources::new()
         .query(Some("login_hint=query%40acme.com&ui_locales=fr"))
         .values(&first)
@@ -61,7 +61,7 @@ fn resolve_reads_value_sets_in_order_then_the_query_then_the_default() {
     assert!(!resolved.dry_run());
 
     // A refused broker value falls through to the query; a broker-only alias never reads it.
-    let bad = UpstreamValues::new().insert("login_hint", "x@evil.example");
+    let bad = UpstreamValues::new().with("login_hint", "x@evil.example");
     let sources = AliasSources::new()
         .query(Some("login_hint=q%40acme.com&org=from-query"))
         .values(&bad);
@@ -92,7 +92,7 @@ fn an_unknown_connection_is_none() {
 #[test]
 fn apply_to_follows_the_rewrite_rules_and_reports_sources() {
     let config = cfg();
-    let values = UpstreamValues::new().insert("org", "org.example");
+    let values = UpstreamValues::new().with("org", "org.example");
     let sources = AliasSources::new()
         .query(Some("login_hint=jane%40acme.com&ui_locales=de"))
         .values(&values);
@@ -269,7 +269,7 @@ fn from_request_takes_the_query_and_the_values_extension() {
         .unwrap();
     request
         .extensions_mut()
-        .insert(UpstreamValues::new().insert("org", "org.example"));
+        .insert(UpstreamValues::new().with("org", "org.example"));
     let sources = AliasSources::from_request(&request);
     let resolved = config.resolve("idp", &sources).unwrap();
     let values: Vec<(&str, &str)> = resolved.values().collect();

@@ -67,7 +67,7 @@ async fn each_param_outcome_is_reported_without_values() {
             "audience": {"remove": true}, "keep": {"value": "v", "mode": "keep"}}"#,
     );
     let output = captured(async {
-        let extras = Extras::values(UpstreamValues::new().insert("org", "secret-org.example"));
+        let extras = Extras::values(UpstreamValues::new().with("org", "secret-org.example"));
         let uri = format!("/authorize?login_hint={SECRET}&ui_locales=english-please");
         let loc = format!("{IDP}?prompt=consent&audience=api&keep=k&state=opaque-state-value");
         let response = respond(UpstreamParamsLayer::new(cfg), &uri, &loc, extras, None).await;

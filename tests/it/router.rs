@@ -33,7 +33,7 @@ fn broker(idp: String) -> Router {
                             .into_response();
                     response
                         .extensions_mut()
-                        .insert(UpstreamValues::new().insert("org", "acme.com"));
+                        .insert(UpstreamValues::new().with("org", "acme.com"));
                     response
                 }
             }),

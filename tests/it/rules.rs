@@ -32,7 +32,7 @@ async fn source_broker_never_reads_the_query() {
         location(cfg.clone(), "/a?org_domain=evil.com", IDP).await,
         IDP
     );
-    let extras = Extras::values(UpstreamValues::new().insert("org_domain", "acme.com"));
+    let extras = Extras::values(UpstreamValues::new().with("org_domain", "acme.com"));
     assert_eq!(
         location_with(cfg, "/a?org_domain=evil.com", IDP, extras, None).await,
         format!("{IDP}?hd=acme.com")
@@ -46,7 +46,7 @@ async fn source_query_ignores_broker_values() {
         IDP,
         r#"{"lh": {"alias": "login_hint", "source": "query"}}"#,
     );
-    let extras = Extras::values(UpstreamValues::new().insert("login_hint", "broker@x"));
+    let extras = Extras::values(UpstreamValues::new().with("login_hint", "broker@x"));
     assert_eq!(
         location_with(cfg.clone(), "/a?login_hint=q@x", IDP, extras.clone(), None).await,
         format!("{IDP}?lh=q%40x")
@@ -61,7 +61,7 @@ async fn source_any_falls_through_a_refused_broker_value_to_the_query() {
         IDP,
         r#"{"lh": {"alias": "login_hint", "pattern": "[a-z]+@acme\\.com"}}"#,
     );
-    let extras = Extras::values(UpstreamValues::new().insert("login_hint", "bad@other.com"));
+    let extras = Extras::values(UpstreamValues::new().with("login_hint", "bad@other.com"));
     assert_eq!(
         location_with(cfg, "/a?login_hint=ok@acme.com", IDP, extras, None).await,
         format!("{IDP}?lh=ok%40acme.com")

@@ -87,7 +87,7 @@ async fn broker_value_in_response_extensions_wins_over_the_query() {
         "https://login.microsoftonline.com/common/oauth2/v2.0/authorize",
         r#"{"login_hint": {"alias": "login_hint"}}"#,
     );
-    let extras = Extras::values(UpstreamValues::new().insert("login_hint", "typed@example.com"));
+    let extras = Extras::values(UpstreamValues::new().with("login_hint", "typed@example.com"));
     let after = location_with(
         cfg,
         "/authorize?login_hint=query@example.com",
@@ -115,7 +115,7 @@ async fn broker_value_in_request_extensions_wins_over_the_query() {
         "/authorize?login_hint=query@example.com",
         "https://login.microsoftonline.com/common/oauth2/v2.0/authorize?client_id=e",
         Extras::default(),
-        Some(UpstreamValues::new().insert("login_hint", "layer@example.com")),
+        Some(UpstreamValues::new().with("login_hint", "layer@example.com")),
     )
     .await;
     assert!(
@@ -131,13 +131,13 @@ async fn response_values_come_before_request_values() {
         TWITTER,
         r#"{"screen_name": {"alias": "login_hint", "source": "broker"}}"#,
     );
-    let extras = Extras::values(UpstreamValues::new().insert("login_hint", "response"));
+    let extras = Extras::values(UpstreamValues::new().with("login_hint", "response"));
     let after = location_with(
         cfg,
         "/authorize",
         TWITTER,
         extras,
-        Some(UpstreamValues::new().insert("login_hint", "request")),
+        Some(UpstreamValues::new().with("login_hint", "request")),
     )
     .await;
     assert_eq!(after, format!("{TWITTER}?screen_name=response"));

@@ -71,7 +71,7 @@ pub(crate) fn write(out: &mut Out, config: &Config, args: &ExplainArgs) -> Resul
         if args.values[..i].iter().any(|(earlier, _)| earlier == name) {
             return Err(Failure::Usage(format!("--value {name}=... is given twice")));
         }
-        values = values.insert(name.as_str(), value.as_str());
+        values.insert(name.as_str(), value.as_str());
     }
     let mut sources = AliasSources::new().query(args.query.as_deref());
     if !args.values.is_empty() {

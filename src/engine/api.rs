@@ -6,8 +6,9 @@ use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
-use super::decide::{TARGET, decide, header_text};
+use super::decide::{decide, header_text};
 use super::edit::Op;
+use super::events::TARGET;
 use super::miss::Miss;
 use super::pairs::apply_to_pairs;
 use super::report::{DropReason, ParamReport, UpstreamReport, ValueSource};

@@ -15,11 +15,13 @@
 //!   measured and written; [`merge`]: `"mode": "merge"`'s union;
 //! - [`pairs`]: the same rules over decoded pairs ([`Resolved::apply_to`]), and [`api`]:
 //!   the public entry points on [`Config`](crate::Config);
-//! - [`edit`]: one param on its way through; [`report`]: what happened to it.
+//! - [`edit`]: one param on its way through; [`report`]: what happened to it; [`miss`]: why
+//!   no connection was selected; [`events`]: what is logged, and how.
 
 mod api;
 mod decide;
 mod edit;
+mod events;
 mod merge;
 mod miss;
 mod pairs;

@@ -5,7 +5,8 @@ use arc_swap::ArcSwap;
 use http::header::LOCATION;
 use http::{HeaderValue, Response, StatusCode};
 
-use super::decide::{Named, TARGET, decide, selected_name};
+use super::decide::{decide, selected_name};
+use super::events::{Named, TARGET};
 use super::report::UpstreamReport;
 use super::sources::AliasSources;
 use crate::{Config, UpstreamConnection, UpstreamValues};

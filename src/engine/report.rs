@@ -9,7 +9,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::decide::TARGET;
+use super::events::TARGET;
 
 /// Why a param was not sent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

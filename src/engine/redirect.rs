@@ -97,7 +97,7 @@ fn foreign(report: &UpstreamReport, selected: Option<&str>, config: &Config) {
         target: TARGET,
         reason = "foreign_report",
         report_connection = %Named(report.connection(), config),
-        selected = selected.unwrap_or("(none)"),
+        selected = %selected.unwrap_or("(none)"),
         "redirect carries an UpstreamReport for another connection than its Location selects"
     );
     #[cfg(feature = "metrics")]

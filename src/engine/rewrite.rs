@@ -10,7 +10,7 @@ use super::edit::{Edit, MergedValue, Op};
 use super::merge::{SCRATCH_LEN, Scratch, merge_in};
 use super::report::{DropReason, Outcome};
 use crate::config::Mode;
-use crate::text::{Parts, RawPairs, Scan, Written, decoded_bytes_in, decoded_name};
+use crate::text::{Parts, RawPairs, Scan, Written, decoded_name, value_is};
 
 /// The name lengths some edit (or `request`, `request_uri`) has: a plain name of another
 /// length is passed over without being looked at.
@@ -197,12 +197,8 @@ fn decide(
 ) -> Outcome {
     let mut merged = None;
     let name = edit.name;
-    let same = |value: &str| {
-        only_pair(query, matches, i, name).is_some_and(|pair| {
-            let mut none: &mut [u8] = &mut [];
-            *decoded_bytes_in(pair, &mut none) == *value.as_bytes()
-        })
-    };
+    let same =
+        |value: &str| only_pair(query, matches, i, name).is_some_and(|pair| value_is(pair, value));
     let outcome = edit.op.outcome(edit.occurrences, same, |value| {
         merge_in(edit.name, query, value, scratch).map(|(value, added)| {
             merged = Some(value);

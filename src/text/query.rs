@@ -159,6 +159,38 @@ fn decode_bytes(raw: &str, buf: &mut [u8]) -> Option<usize> {
     Some(n)
 }
 
+/// Whether the decoded value of a raw pair is `value`, byte for byte: decoded as it is
+/// compared, without a buffer.
+pub(crate) fn value_is(pair: &str, value: &str) -> bool {
+    fn hex(b: u8) -> Option<u8> {
+        char::from(b).to_digit(16).map(|d| d as u8)
+    }
+    let raw = raw_value(pair).as_bytes();
+    let mut want = value.bytes();
+    let mut i = 0;
+    while i < raw.len() {
+        let byte = match raw[i] {
+            b'+' => b' ',
+            b'%' => match (
+                raw.get(i + 1).and_then(|&b| hex(b)),
+                raw.get(i + 2).and_then(|&b| hex(b)),
+            ) {
+                (Some(high), Some(low)) => {
+                    i += 2;
+                    high * 16 + low
+                }
+                _ => b'%',
+            },
+            byte => byte,
+        };
+        if want.next() != Some(byte) {
+            return false;
+        }
+        i += 1;
+    }
+    want.next().is_none()
+}
+
 /// The decoded value of a raw pair, like [`decoded_value`], but written into the front of
 /// the stack space `free` (which then starts after it) rather than into a new `String`. Falls
 /// back to [`decoded_value`] when `free` is too short or the bytes are not UTF-8 (which

@@ -39,6 +39,7 @@
 mod auth0;
 mod builder;
 mod compile;
+mod file;
 mod fingerprint;
 mod hash;
 mod index;
@@ -338,8 +339,10 @@ impl Config {
     /// Reads a configuration from a file: its JSON text, in UTF-8 (a leading byte order mark
     /// is skipped).
     ///
-    /// The file is read whole, following symlinks. To load it again whenever it changes, see
-    /// [`ConfigHandle::watch_file`](crate::ConfigHandle::watch_file).
+    /// Only a regular file is read (symlinks followed), whole, once, and at most 16 MiB: a
+    /// named pipe, a device, a socket or a directory is an error at once, before it is
+    /// opened, so that no path can block the calling thread. To load the file again whenever
+    /// it changes, see [`ConfigHandle::watch_file`](crate::ConfigHandle::watch_file).
     ///
     /// ```no_run
     /// # use tower_upstream_params::{Config, UpstreamParamsLayer};
@@ -350,32 +353,35 @@ impl Config {
     ///
     /// # Errors
     ///
-    /// A [`ConfigError`]:
+    /// A [`ConfigError`] whose [`file`](ConfigError::file) is `path`, so that every problem
+    /// names the file when printed:
     ///
-    /// - when the file cannot be read (missing, a directory, no permission) or is not UTF-8,
-    ///   or its text is not JSON: one problem whose [`path`](ConfigError::path) is empty (the
-    ///   problem is with the whole document, as for a JSON syntax error from
-    ///   [`Config::from_json`]) and whose message names the file, e.g.
-    ///   `cannot read /etc/broker/upstream-params.json: No such file or directory (os error
-    ///   2)` or `/etc/broker/upstream-params.json: invalid JSON: EOF while parsing an object at
-    ///   line 3 column 0`;
+    /// - when the file cannot be read (missing, no permission), is not a regular file or is
+    ///   larger than 16 MiB, is not UTF-8, or its text is not JSON: one problem with the
+    ///   whole document (an empty [`path`](ConfigError::path), as for a JSON syntax error
+    ///   from [`Config::from_json`]), printed as, e.g., `/etc/broker/upstream-params.json:
+    ///   cannot read the file: No such file or directory (os error 2)`,
+    ///   `/etc/broker/upstream-params.json: not a regular file (a named pipe): only a regular
+    ///   file is read` or `/etc/broker/upstream-params.json: invalid JSON: EOF while parsing
+    ///   an object at line 3 column 0`;
     /// - when the JSON is not a valid configuration: the same problems, with the same JSON
-    ///   paths and messages, as [`Config::from_json`] of the file's text.
+    ///   paths and messages, as [`Config::from_json`] of the file's text, printed as
+    ///   `/etc/broker/upstream-params.json: connections.wordpress.upstream_params.state:
+    ///   ...`.
     pub fn from_path(path: impl AsRef<Path>) -> Result<Config, ConfigError> {
         let path = path.as_ref();
-        let bytes = std::fs::read(path).map_err(|e| read_error(path, &e))?;
+        let bytes = file::read(path)?;
         Config::from_file_bytes(path, &bytes)
     }
 
     /// [`Config::from_path`] of a file already read into `bytes`.
     pub(crate) fn from_file_bytes(path: &Path, bytes: &[u8]) -> Result<Config, ConfigError> {
         let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
-        let text = std::str::from_utf8(bytes).map_err(|e| {
-            ConfigError::new("", format!("{}: not UTF-8 text: {e}", path.display()))
-        })?;
-        let node = json::parse(text)
-            .map_err(|e| ConfigError::new("", format!("{}: {}", path.display(), e.message())))?;
-        Config::from_node(node)
+        let text = std::str::from_utf8(bytes)
+            .map_err(|e| ConfigError::new("", format!("not UTF-8 text: {e}")).in_file(path))?;
+        json::parse(text)
+            .and_then(Config::from_node)
+            .map_err(|e| e.in_file(path))
     }
 
     /// A fingerprint of what this configuration means, for replicas to compare: 32
@@ -421,9 +427,10 @@ impl Config {
     }
 }
 
-/// The error of a file that cannot be read: the whole document's problem, naming the file.
-pub(crate) fn read_error(path: &Path, error: &std::io::Error) -> ConfigError {
-    ConfigError::new("", format!("cannot read {}: {error}", path.display()))
+/// The bytes of the configuration file at `path`: a regular file, at most 16 MiB, read
+/// without blocking; an error names the file.
+pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>, ConfigError> {
+    file::read(path)
 }
 
 impl<'de> Deserialize<'de> for Config {

@@ -6,7 +6,6 @@
 //! [`FileWatch`] holds: dropping it wakes the thread at once.
 
 use std::fmt;
-use std::io;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -26,9 +25,12 @@ const MIN_INTERVAL: Duration = Duration::from_millis(1);
 /// [`ConfigHandle::watch_file`](crate::ConfigHandle::watch_file).
 ///
 /// Dropping it stops the thread: the drop wakes the thread and waits for it to end, which
-/// takes at most the read and load it may be in the middle of, never a whole interval. Keep
-/// it for as long as the configuration should follow the file (for a server, as long as it
-/// serves).
+/// takes at most the read and load it may be in the middle of, never a whole interval. It
+/// never hangs: the file is read only if it is a regular file (never a named pipe or a
+/// device), and should a read still block (a stalled network file system), the drop waits
+/// [`DROP_WAIT`] at most and lets the thread end on its own; either way nothing is stored
+/// from the file once the drop has returned. Keep the watch for as long as the
+/// configuration should follow the file (for a server, as long as it serves).
 ///
 /// It also says what became of the file's current content: [`FileWatch::fingerprint`] of
 /// the configuration it last stored, and [`FileWatch::error`] when the file, as last read,
@@ -40,14 +42,22 @@ pub struct FileWatch {
     status: Arc<Mutex<Status>>,
     /// Dropped to stop the thread (its receiver then wakes, disconnected).
     stop: Option<mpsc::Sender<()>>,
+    /// Disconnected when the thread ends (it holds the sender).
+    /// (In a mutex only so that a `FileWatch` is `Sync`; only the drop takes it.)
+    done: Option<Mutex<mpsc::Receiver<()>>>,
     thread: Option<thread::JoinHandle<()>>,
 }
+
+/// How long dropping a [`FileWatch`] waits for its thread, at most (1 s).
+const DROP_WAIT: Duration = Duration::from_secs(1);
 
 /// What the thread last saw, for [`FileWatch`]'s accessors.
 #[derive(Default)]
 struct Status {
     error: Option<ConfigError>,
     fingerprint: Option<String>,
+    /// Set when the [`FileWatch`] is dropped: the thread stores nothing after.
+    stopped: bool,
 }
 
 impl fmt::Debug for FileWatch {
@@ -80,9 +90,14 @@ impl FileWatch {
         };
         watcher.check();
         let (stop, stopped) = mpsc::channel::<()>();
+        let (done, ended) = mpsc::channel::<()>();
         let thread = thread::Builder::new()
             .name("upstream-params-watch".to_owned())
-            .spawn(move || watcher.run(&stopped, interval));
+            .spawn(move || {
+                // Dropped when the thread ends, however it ends.
+                let _done = done;
+                watcher.run(&stopped, interval);
+            });
         let thread = match thread {
             Ok(thread) => Some(thread),
             Err(e) => {
@@ -101,6 +116,7 @@ impl FileWatch {
             interval,
             status,
             stop: Some(stop),
+            done: Some(Mutex::new(ended)),
             thread,
         }
     }
@@ -140,12 +156,31 @@ impl FileWatch {
 
 impl Drop for FileWatch {
     fn drop(&mut self) {
+        // From now on the thread stores nothing (it checks this under the same lock).
+        self.status().stopped = true;
         // Disconnects the channel: the thread's wait ends at once.
         drop(self.stop.take());
-        if let Some(thread) = self.thread.take() {
-            if thread.thread().id() != thread::current().id() {
-                // The thread only returns or panics (caught); either way it has ended.
+        let (Some(thread), Some(done)) = (self.thread.take(), self.done.take()) else {
+            return;
+        };
+        if thread.thread().id() == thread::current().id() {
+            return;
+        }
+        let done = done.into_inner().unwrap_or_else(PoisonError::into_inner);
+        match done.recv_timeout(DROP_WAIT) {
+            // The thread has ended (it only returns, or panics, caught): reap it.
+            Err(RecvTimeoutError::Disconnected) | Ok(()) => {
                 let _ = thread.join();
+            }
+            // Still in a read: let it end on its own; it will store nothing.
+            Err(RecvTimeoutError::Timeout) => {
+                tracing::warn!(
+                    target: "tower_upstream_params",
+                    reason = "watch_detached",
+                    path = %self.path.display(),
+                    "the thread watching the configuration file is still reading it; \
+                     it will end on its own and store nothing"
+                );
             }
         }
     }
@@ -155,9 +190,9 @@ impl Drop for FileWatch {
 #[derive(PartialEq, Eq)]
 enum Read {
     Bytes(Vec<u8>),
-    /// The file could not be read: the error's kind and text (two different errors are two
+    /// The file could not be read, or is not a regular file (two different errors are two
     /// different reads, each reported once).
-    Failed(io::ErrorKind, String),
+    Failed(ConfigError),
 }
 
 /// The thread's side.
@@ -198,7 +233,7 @@ impl Watcher {
     }
 
     fn check_once(&mut self) {
-        match std::fs::read(&self.path) {
+        match crate::config::read_file(&self.path) {
             Ok(bytes) => {
                 if matches!(&self.last, Some(Read::Bytes(last)) if *last == bytes) {
                     return;
@@ -209,15 +244,13 @@ impl Watcher {
                 }
                 self.last = Some(Read::Bytes(bytes));
             }
-            Err(e) => {
-                let read = Read::Failed(e.kind(), e.to_string());
+            Err(error) => {
+                let read = Read::Failed(error.clone());
                 if self.last.as_ref() == Some(&read) {
                     return;
                 }
-                self.rejected(
-                    crate::config::read_error(&self.path, &e),
-                    Some(e.to_string()),
-                );
+                let detail = error.message().to_owned();
+                self.rejected(error, Some(detail));
                 self.last = Some(read);
             }
         }
@@ -226,6 +259,10 @@ impl Watcher {
     fn reloaded(&self, config: Config) {
         let fingerprint = config.fingerprint();
         let connections = config.connection_names().count();
+        let mut status = self.status.lock().unwrap_or_else(PoisonError::into_inner);
+        if status.stopped {
+            return;
+        }
         self.config.store(Arc::new(config));
         tracing::info!(
             target: "tower_upstream_params",
@@ -235,7 +272,6 @@ impl Watcher {
             connections,
             "configuration file loaded"
         );
-        let mut status = self.status.lock().unwrap_or_else(PoisonError::into_inner);
         status.error = None;
         status.fingerprint = Some(fingerprint);
     }

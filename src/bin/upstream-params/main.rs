@@ -126,7 +126,11 @@ impl Failure {
 
 impl From<ConfigError> for Failure {
     fn from(error: ConfigError) -> Self {
-        Failure::Invalid(problems(&error, str::to_owned))
+        let file = error.file().map(|file| file.display().to_string());
+        Failure::Invalid(problems(&error, |message| match &file {
+            Some(file) => format!("{file}: {message}"),
+            None => message.to_owned(),
+        }))
     }
 }
 

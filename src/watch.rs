@@ -87,6 +87,7 @@ impl FileWatch {
             config,
             status: Arc::clone(&status),
             last: None,
+            loaded_once: false,
         };
         watcher.check();
         let (stop, stopped) = mpsc::channel::<()>();
@@ -202,6 +203,8 @@ struct Watcher {
     status: Arc<Mutex<Status>>,
     /// The last read, loaded or not; `None` before the first.
     last: Option<Read>,
+    /// Whether a configuration from the file was stored yet.
+    loaded_once: bool,
 }
 
 impl Watcher {
@@ -239,8 +242,8 @@ impl Watcher {
                     return;
                 }
                 match Config::from_file_bytes(&self.path, &bytes) {
-                    Ok(config) => self.reloaded(config),
-                    Err(error) => self.rejected(error, syntax(&bytes)),
+                    Ok(config) => self.loaded(config),
+                    Err(error) => self.rejected(error),
                 }
                 self.last = Some(Read::Bytes(bytes));
             }
@@ -249,14 +252,15 @@ impl Watcher {
                 if self.last.as_ref() == Some(&read) {
                     return;
                 }
-                let detail = error.message().to_owned();
-                self.rejected(error, Some(detail));
+                self.rejected(error);
                 self.last = Some(read);
             }
         }
     }
 
-    fn reloaded(&self, config: Config) {
+    /// Stores a configuration the file loaded, and reports it: `config_loaded` the first
+    /// time, `config_reloaded` after.
+    fn loaded(&mut self, config: Config) {
         let fingerprint = config.fingerprint();
         let connections = config.connection_names().count();
         let mut status = self.status.lock().unwrap_or_else(PoisonError::into_inner);
@@ -264,50 +268,52 @@ impl Watcher {
             return;
         }
         self.config.store(Arc::new(config));
-        tracing::info!(
-            target: "tower_upstream_params",
-            reason = "config_reloaded",
-            path = %self.path.display(),
-            fingerprint = %fingerprint,
-            connections,
-            "configuration file loaded"
-        );
+        if self.loaded_once {
+            tracing::info!(
+                target: "tower_upstream_params",
+                reason = "config_reloaded",
+                path = %self.path.display(),
+                fingerprint = %fingerprint,
+                connections,
+                "configuration file loaded again"
+            );
+        } else {
+            tracing::info!(
+                target: "tower_upstream_params",
+                reason = "config_loaded",
+                path = %self.path.display(),
+                fingerprint = %fingerprint,
+                connections,
+                "configuration file loaded"
+            );
+        }
+        self.loaded_once = true;
         status.error = None;
         status.fingerprint = Some(fingerprint);
     }
 
-    /// Reports a file that does not load: the JSON path of every problem, never a message
-    /// (messages may quote the configuration). `detail` is what may be said of a file that
-    /// cannot be read or parsed: the I/O error, or where the JSON syntax breaks.
-    fn rejected(&self, error: ConfigError, detail: Option<String>) {
-        let errors: Vec<&str> = error.problems().map(|(path, _)| path).collect();
+    /// Reports a file that does not load: every problem, as `PATH: MESSAGE` (just `MESSAGE`
+    /// for a problem with the whole document). No message holds a configured value (see
+    /// [`ConfigError`]).
+    fn rejected(&self, error: ConfigError) {
+        let errors: Vec<String> = error
+            .problems()
+            .map(|(path, message)| {
+                if path.is_empty() {
+                    message.to_owned()
+                } else {
+                    format!("{path}: {message}")
+                }
+            })
+            .collect();
         tracing::error!(
             target: "tower_upstream_params",
             reason = "config_rejected",
             path = %self.path.display(),
             errors = ?errors,
-            detail = detail.as_deref(),
             "configuration file rejected; the live configuration stays"
         );
         let mut status = self.status.lock().unwrap_or_else(PoisonError::into_inner);
         status.error = Some(error);
     }
-}
-
-/// Where `bytes` stop being JSON, if they do: the kind of error, line and column (never the
-/// text around it).
-fn syntax(bytes: &[u8]) -> Option<String> {
-    let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
-    let error = serde_json::from_slice::<serde::de::IgnoredAny>(bytes).err()?;
-    let kind = match error.classify() {
-        serde_json::error::Category::Eof => "unexpected end of JSON",
-        serde_json::error::Category::Syntax => "not JSON",
-        serde_json::error::Category::Io => "unreadable",
-        serde_json::error::Category::Data => "not JSON",
-    };
-    Some(format!(
-        "{kind} at line {} column {}",
-        error.line(),
-        error.column()
-    ))
 }

@@ -34,7 +34,8 @@ use std::sync::Arc;
 ///     "authorization_url": "https://public-api.wordpress.com/oauth2/authorize",
 ///     "upstream_params": {"blog": {"alais": "login_hint"}}}}}"#).unwrap_err();
 /// assert!(err.to_string().starts_with("connections.wordpress.upstream_params.blog"));
-/// assert_eq!(format!("{err:?}"), err.to_string()); // one problem: one line
+/// // Debug: one problem a line (here the unknown key, and the param that has no kind).
+/// assert_eq!(format!("{err:?}").lines().count(), err.problems().count());
 /// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct ConfigError {

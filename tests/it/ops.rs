@@ -235,6 +235,44 @@ fn a_watched_named_pipe_never_blocks_and_the_watch_drops_at_once() {
     assert_eq!(*layer.handle().load(), config(&version("0")));
 }
 
+#[test]
+fn a_config_error_debug_prints_one_problem_a_line_naming_the_file() {
+    let dir = TempDir::new("debug");
+    let file = dir.path().join("config.json");
+    std::fs::write(
+        &file,
+        r#"{"connections": {"c": {"authorization_url": "https://idp.example/a",
+            "upstream_params": {"state": {"value": "x"}, "blog": {"alais": "login_hint"}},
+            "dry_run": 1}}}"#,
+    )
+    .unwrap();
+    let err = Config::from_path(&file).unwrap_err();
+    // What `fn main() -> Result<(), Box<dyn Error>>` prints after "Error: ".
+    let boxed: Box<dyn std::error::Error> = Box::new(err.clone());
+    let debug = format!("{boxed:?}");
+    let lines: Vec<&str> = debug.lines().collect();
+    let file = file.display().to_string();
+    let expected: Vec<String> = err
+        .problems()
+        .map(|(path, message)| format!("{file}: {path}: {message}"))
+        .collect();
+    assert_eq!(lines, expected);
+    assert!(lines.len() >= 3, "{debug}");
+    assert!(!debug.contains("ConfigError"), "{debug}");
+    assert!(!debug.contains("Problem"), "{debug}");
+    // Display: the same, on one line.
+    assert_eq!(err.to_string(), expected.join("; "));
+    // Without a file, and for a problem with the whole document.
+    let err = Config::from_json("[]").unwrap_err();
+    assert_eq!(format!("{err:?}"), "expected an object, found an array");
+    let missing = dir.path().join("missing.json");
+    let err = Config::from_path(&missing).unwrap_err();
+    assert!(
+        format!("{err:?}").starts_with(&format!("{}: cannot read the file: ", missing.display())),
+        "{err:?}"
+    );
+}
+
 // ---------------------------------------------------------------------------------------
 // ConfigError: every problem in one pass
 

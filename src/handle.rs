@@ -103,8 +103,8 @@ impl ConfigHandle {
     /// `path` is read once before this returns (so that, if the file loads, its
     /// configuration is live when this returns), then by a background thread every
     /// `interval` (no async runtime needed; an interval under 1 ms is taken as 1 ms).
-    /// Whenever the bytes read differ from those of the previous read (the first read
-    /// included), they are loaded as by [`Config::from_path`] and, if valid, stored. The
+    /// Whenever the bytes read differ from those of the last read that loaded (the first
+    /// read included), they are loaded as by [`Config::from_path`] and, if valid, stored. The
     /// first configuration stored is reported at `INFO` with `reason = "config_loaded"`,
     /// every later one with `reason = "config_reloaded"`; both with `path`, the
     /// configuration's `fingerprint` and its number of `connections`.
@@ -130,7 +130,11 @@ impl ConfigHandle {
     /// loaded at the next read, once complete).
     ///
     /// The file is the source of truth: a [`store`](Self::store) or [`update`](Self::update)
-    /// on this handle lasts until the file next changes.
+    /// on this handle lasts until the file's content really changes. The watch compares
+    /// what it reads with the bytes of its last read that loaded; a read that fails (the
+    /// file missing for a moment) or bytes that do not load (half written) never replace
+    /// them, so a file that comes back as it was loads nothing, and the watch's
+    /// [`error`](FileWatch::error) clears.
     ///
     /// ```no_run
     /// use std::time::Duration;

@@ -1,8 +1,12 @@
 //! [`FileWatch`]: a configuration file, loaded again whenever it changes.
 //!
 //! A plain thread (no async runtime): it reads the file every interval and compares the bytes
-//! with those of its last read; when they differ it loads them and, if they are a valid
-//! configuration, stores it. It is told to stop through a channel whose sender the
+//! with those of its last read that loaded; when they differ it loads them and, if they are
+//! a valid configuration, stores it. A read that fails (the file missing for a moment, not a
+//! regular file) or bytes that do not load (half written) never replace those bytes: when
+//! the file comes back as it was, nothing is loaded again, and a
+//! [`ConfigHandle::store`](crate::ConfigHandle::store) or
+//! [`update`](crate::ConfigHandle::update) made meanwhile stays. It is told to stop through a channel whose sender the
 //! [`FileWatch`] holds: dropping it wakes the thread at once.
 
 use std::fmt;
@@ -86,7 +90,8 @@ impl FileWatch {
             path: path.clone(),
             config,
             status: Arc::clone(&status),
-            last: None,
+            loaded: None,
+            failure: None,
             loaded_once: false,
         };
         watcher.check();
@@ -187,9 +192,10 @@ impl Drop for FileWatch {
     }
 }
 
-/// What a read found.
+/// A read that did not load, remembered so that it is reported once.
 #[derive(PartialEq, Eq)]
-enum Read {
+enum Failure {
+    /// Bytes that are not a valid configuration.
     Bytes(Vec<u8>),
     /// The file could not be read, or is not a regular file (two different errors are two
     /// different reads, each reported once).
@@ -201,8 +207,11 @@ struct Watcher {
     path: PathBuf,
     config: Arc<ArcSwap<Config>>,
     status: Arc<Mutex<Status>>,
-    /// The last read, loaded or not; `None` before the first.
-    last: Option<Read>,
+    /// The bytes of the last read that loaded; `None` before the first. Only a read that
+    /// loads replaces them.
+    loaded: Option<Vec<u8>>,
+    /// The last read, if it did not load.
+    failure: Option<Failure>,
     /// Whether a configuration from the file was stored yet.
     loaded_once: bool,
 }
@@ -225,7 +234,8 @@ impl Watcher {
         if checked.is_err() {
             // Not expected: loading never panics. Keep watching; read the file again next
             // time.
-            self.last = None;
+            self.loaded = None;
+            self.failure = None;
             tracing::error!(
                 target: "tower_upstream_params",
                 reason = "config_rejected",
@@ -238,24 +248,46 @@ impl Watcher {
     fn check_once(&mut self) {
         match crate::config::read_file(&self.path) {
             Ok(bytes) => {
-                if matches!(&self.last, Some(Read::Bytes(last)) if *last == bytes) {
+                if self.loaded.as_ref() == Some(&bytes) {
+                    if self.failure.take().is_some() {
+                        // Back as it was when it last loaded: nothing to load, nothing wrong.
+                        self.recovered();
+                    }
+                    return;
+                }
+                if matches!(&self.failure, Some(Failure::Bytes(failed)) if *failed == bytes) {
+                    // Rejected already: reported once.
                     return;
                 }
                 match Config::from_file_bytes(&self.path, &bytes) {
-                    Ok(config) => self.loaded(config),
-                    Err(error) => self.rejected(error),
+                    Ok(config) => {
+                        self.loaded(config);
+                        self.loaded = Some(bytes);
+                        self.failure = None;
+                    }
+                    Err(error) => {
+                        self.rejected(error);
+                        self.failure = Some(Failure::Bytes(bytes));
+                    }
                 }
-                self.last = Some(Read::Bytes(bytes));
             }
             Err(error) => {
-                let read = Read::Failed(error.clone());
-                if self.last.as_ref() == Some(&read) {
+                let failure = Failure::Failed(error.clone());
+                if self.failure.as_ref() == Some(&failure) {
                     return;
                 }
                 self.rejected(error);
-                self.last = Some(read);
+                self.failure = Some(failure);
             }
         }
+    }
+
+    /// The file reads again as it was when it last loaded, after reads that did not load:
+    /// the configuration it holds is the one stored (or what a `store` or `update` put in
+    /// its place since), so nothing is reloaded; the watch no longer reports an error.
+    fn recovered(&self) {
+        let mut status = self.status.lock().unwrap_or_else(PoisonError::into_inner);
+        status.error = None;
     }
 
     /// Stores a configuration the file loaded, and reports it: `config_loaded` the first

@@ -857,6 +857,48 @@ fn the_file_wins_over_a_store_only_when_it_changes() {
 }
 
 #[test]
+fn an_update_outlives_a_file_that_goes_away_and_comes_back_unchanged() {
+    let dir = TempDir::new("watch-transient");
+    let file = dir.path().join("config.json");
+    dir.replace("config.json", &version("1"));
+    let layer = UpstreamParamsLayer::new(Config::default());
+    let handle = layer.handle();
+    let watch = handle.watch_file(&file, Duration::from_millis(5));
+    assert_eq!(*handle.load(), config(&version("1")));
+    let updated = handle
+        .update(|current| {
+            current.merge_patch(
+                r#"{"connections": {"idp": {"upstream_params": {"extra": {"value": "u"}}}}}"#,
+            )
+        })
+        .unwrap();
+
+    // Moved away for ~100 ms (a deployment tool's delete-then-write), then back as it was.
+    let away = dir.path().join("config.json.moved");
+    std::fs::rename(&file, &away).unwrap();
+    eventually("the missing file to be seen", || watch.error().is_some());
+    std::thread::sleep(Duration::from_millis(100));
+    std::fs::rename(&away, &file).unwrap();
+    eventually("the file to read again", || watch.error().is_none());
+    std::thread::sleep(Duration::from_millis(50));
+    assert_eq!(*handle.load(), *updated, "the update was undone");
+
+    // Half written, then whole again, the same bytes: the update still stays.
+    let text = version("1");
+    dir.replace("config.json", &text[..text.len() / 2]);
+    eventually("the cut file to be rejected", || watch.error().is_some());
+    dir.replace("config.json", &text);
+    eventually("the whole file to read again", || watch.error().is_none());
+    std::thread::sleep(Duration::from_millis(50));
+    assert_eq!(*handle.load(), *updated, "the update was undone");
+
+    // A real change wins.
+    dir.replace("config.json", &version("2"));
+    let v2 = config(&version("2")).fingerprint();
+    eventually("the changed file to load", || fingerprint_of(&layer) == v2);
+}
+
+#[test]
 fn dropping_the_watch_stops_it_promptly() {
     let dir = TempDir::new("watch-drop");
     let file = dir.path().join("config.json");

@@ -53,6 +53,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer};
 
+pub use auth0::{Auth0Import, SkippedConnection};
 pub use builder::{ConfigBuilder, Connection, Param};
 pub(crate) use compile::{Compiled, ParamKind};
 pub(crate) use index::{Miss, Selection};
@@ -267,8 +268,11 @@ impl Config {
         ConfigBuilder::default()
     }
 
-    /// Imports Auth0 Management API connection objects, as `GET /api/v2/connections` (an
-    /// array) or `GET /api/v2/connections/{id}` (one object) return them.
+    /// Imports Auth0 Management API connection objects: what `GET /api/v2/connections`
+    /// returns (an array, or with `include_totals=true` the paginated list `{"total": ..,
+    /// "start": .., "limit": .., "connections": [..]}`) or `GET /api/v2/connections/{id}`
+    /// (one object), as they are. The same as [`Config::import_auth0`], without the list of
+    /// connections skipped.
     ///
     /// Each connection with a non-empty `options.upstream_params` becomes a connection of the
     /// same `name`, its params taken verbatim; connections without upstream params are
@@ -293,18 +297,21 @@ impl Config {
     ///   (`options.domain` is the Workspace domain, not a host);
     /// - `samlp`, `adfs` (WS-Federation) and `pingfederate`: `options.signInEndpoint`; for
     ///   `pingfederate` else `{options.pingFederateBaseUrl}/idp/SSO.saml2`;
+    /// - `twitter` with `options.protocol` `"oauth2"`: X's OAuth 2.0 authorize endpoint,
+    ///   `https://x.com/i/oauth2/authorize` (protocol `oauth2`, with its `client_id`); other
+    ///   `twitter` connections use OAuth 1.0a at `https://api.twitter.com/oauth/authorize`;
     /// - else the well-known endpoint of the social strategy (`google-oauth2`, `github`,
-    ///   `twitter`, `wordpress`, `facebook` (any API version), `windowslive`, `linkedin`,
-    ///   `apple`, `amazon`, `dropbox`, `bitbucket`, `paypal`, `salesforce`, `yahoo`, `box`).
+    ///   `wordpress`, `facebook` (any API version), `windowslive`, `linkedin`, `apple`,
+    ///   `amazon`, `dropbox`, `bitbucket`, `paypal`, `salesforce`, `yahoo`, `box`).
     ///
     /// A domain or tenant built into a URL must be a plain domain name (no scheme, port, path
     /// or `*`). The protocol is `saml` for `samlp`, `adfs`, `pingfederate` and `waad` over
     /// WS-Federation; `oidc` for `oidc`, `okta`, `waad`, `google-oauth2`, `google-apps` and
-    /// `apple`; `oauth1` for `twitter`; else `oauth2`. `options.client_id` becomes
-    /// `client_id` for OAuth 2 and OIDC connections, Entra ID and Google Workspace included
-    /// (it is the client ID at the IdP, which the broker's redirect carries); not for OAuth 1,
-    /// SAML or WS-Federation, whose redirects carry none. Other keys (`client_secret`,
-    /// scopes, ...) are ignored.
+    /// `apple`; `oauth1` for `twitter` (but with `options.protocol` `"oauth2"`); else
+    /// `oauth2`. `options.client_id` becomes `client_id` for OAuth 2 and OIDC connections,
+    /// Entra ID and Google Workspace included (it is the client ID at the IdP, which the
+    /// broker's redirect carries); not for OAuth 1, SAML or WS-Federation, whose redirects
+    /// carry none. Other keys (`client_secret`, scopes, ...) are ignored.
     ///
     /// ```
     /// # use tower_upstream_params::Config;
@@ -320,15 +327,31 @@ impl Config {
     ///
     /// # Errors
     ///
-    /// A [`ConfigError`] for a connection whose endpoint cannot be known, at `[i].options`,
-    /// naming the connection and the option to add (e.g. `[2].options: connection
-    /// "corp-oidc": strategy "oidc" needs options.authorization_endpoint: the discovery
-    /// document at options.discovery_url is not fetched`); for a strategy that never
-    /// redirects to an IdP (`auth0`, `email`, `sms`, `ad`, `auth0-adldap`, `ip`); for one
-    /// without a name; or for params that do not validate (then the path is that of this
-    /// crate's JSON form, `connections.<name>.upstream_params.<param>`).
+    /// A [`ConfigError`] with every problem found in one pass, each located in the input:
+    /// `[3].options.upstream_params.redirect_uri` in an array, `connections[3]...` in the
+    /// paginated list, `options.upstream_params.redirect_uri` for one object alone. The
+    /// problems: a connection whose endpoint cannot be known, at `[i].options`, naming the
+    /// connection and the option to add (e.g. `[2].options: connection "corp-oidc":
+    /// strategy "oidc" needs options.authorization_endpoint: the discovery document at
+    /// options.discovery_url is not fetched`); a strategy that never redirects to an IdP
+    /// (`auth0`, `email`, `sms`, `ad`, `auth0-adldap`, `ip`); a connection without a name, or
+    /// whose name is given twice; params that do not validate
+    /// (`[i].options.upstream_params.<param>`, with the messages of [`Config::from_json`]);
+    /// an endpoint that does not (at the option it came from, or `[i].strategy`); two
+    /// connections that cannot be told apart (at the second, `[i]`). This crate's own form
+    /// (`connections` an object keyed by name) is an error at `connections` that says so.
     pub fn from_auth0_connections(json: &str) -> Result<Config, ConfigError> {
-        Config::from_node(auth0::convert(&json::parse(json)?)?)
+        Config::import_auth0(json).map(Auth0Import::into_config)
+    }
+
+    /// [`Config::from_auth0_connections`], also telling which connections were skipped and
+    /// why (for a migration's audit): see [`Auth0Import`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Config::from_auth0_connections`].
+    pub fn import_auth0(json: &str) -> Result<Auth0Import, ConfigError> {
+        auth0::import(&json::parse(json)?)
     }
 
     /// The names of the configured connections, in configuration order.

@@ -122,6 +122,17 @@ impl ConfigHandle {
     /// param's `value`, `default` or `pattern`. The file is tried again when its bytes
     /// change; [`FileWatch::error`] says the same to code.
     ///
+    /// With the feature `metrics`, each configuration stored counts
+    /// `upstream_params_config_reloads_total{result="loaded"}` and each rejection
+    /// `{result="rejected"}`; the gauge `upstream_params_config_last_reload_successful` is 1
+    /// while the file, as last read, is live and 0 while it is rejected (a replica serving an
+    /// older configuration than its file). See
+    #[cfg_attr(
+        feature = "metrics",
+        doc = "[`describe_metrics`](crate::describe_metrics)."
+    )]
+    #[cfg_attr(not(feature = "metrics"), doc = "`describe_metrics`.")]
+    ///
     /// The path is opened anew at every read, following symlinks, and no descriptor is kept:
     /// a file replaced by a rename (what editors and deployment tools do), and a Kubernetes
     /// ConfigMap volume, whose update atomically swaps the `..data` symlink that the file's

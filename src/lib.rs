@@ -256,6 +256,9 @@ pub use layer::UpstreamParamsLayer;
 pub use service::UpstreamParams;
 pub use watch::FileWatch;
 
+#[cfg(feature = "metrics")]
+pub use self::metrics::describe_metrics;
+
 /// Entry points for this crate's own benchmarks and fuzz targets. Not part of the API: no
 /// stability promise, hidden from the docs.
 #[doc(hidden)]

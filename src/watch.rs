@@ -288,6 +288,8 @@ impl Watcher {
     fn recovered(&self) {
         let mut status = self.status.lock().unwrap_or_else(PoisonError::into_inner);
         status.error = None;
+        #[cfg(feature = "metrics")]
+        crate::metrics::last_reload(true);
     }
 
     /// Stores a configuration the file loaded, and reports it: `config_loaded` the first
@@ -322,6 +324,8 @@ impl Watcher {
         self.loaded_once = true;
         status.error = None;
         status.fingerprint = Some(fingerprint);
+        #[cfg(feature = "metrics")]
+        crate::metrics::reload(true);
     }
 
     /// Reports a file that does not load: every problem, as `PATH: MESSAGE` (just `MESSAGE`
@@ -347,5 +351,7 @@ impl Watcher {
         );
         let mut status = self.status.lock().unwrap_or_else(PoisonError::into_inner);
         status.error = Some(error);
+        #[cfg(feature = "metrics")]
+        crate::metrics::reload(false);
     }
 }

@@ -32,7 +32,7 @@ const MIN_INTERVAL: Duration = Duration::from_millis(1);
 /// takes at most the read and load it may be in the middle of, never a whole interval. It
 /// never hangs: the file is read only if it is a regular file (never a named pipe or a
 /// device), and should a read still block (a stalled network file system), the drop waits
-/// [`DROP_WAIT`] at most and lets the thread end on its own; either way nothing is stored
+/// one second at most and lets the thread end on its own; either way nothing is stored
 /// from the file once the drop has returned. Keep the watch for as long as the
 /// configuration should follow the file (for a server, as long as it serves).
 ///

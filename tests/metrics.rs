@@ -411,9 +411,12 @@ fn the_watch_s_thread_reports_every_reload() {
     drop(watch);
 }
 
+/// One description: the metric's name, its kind, unit and text.
+type Description = (String, &'static str, Option<metrics::Unit>, String);
+
 /// Records which metrics were described, and how.
 #[derive(Default)]
-struct Descriptions(std::sync::Mutex<Vec<(String, &'static str, Option<metrics::Unit>, String)>>);
+struct Descriptions(std::sync::Mutex<Vec<Description>>);
 
 impl Descriptions {
     fn add(

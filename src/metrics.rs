@@ -47,19 +47,6 @@ pub(crate) fn param(connection: &str, param: &str, outcome: String) {
     .increment(1);
 }
 
-/// The name of the counter of redirects that selected no connection, by reason.
-pub(crate) const MISSES: &str = "upstream_params_misses_total";
-
-/// Counts a redirect that selected no connection (`no_connection`, `no_endpoint`,
-/// `not_candidate`) or carried a foreign report (`foreign_report`): the reason is the only
-/// label, so no client input becomes one.
-pub(crate) fn miss(reason: &'static str) {
-    metrics::counter!(MISSES, "reason" => reason).increment(1);
-}
-
-// `miss` is the engine's to call (main's engine does); this keeps it in use until then.
-const _: fn(&'static str) = miss;
-
 /// The name of the counter of file reloads.
 pub(crate) const RELOADS: &str = "upstream_params_config_reloads_total";
 
@@ -132,4 +119,17 @@ pub fn describe_metrics() {
         LAST_RELOAD_SUCCESSFUL,
         "1 if the watched configuration file, as last read, is live; 0 if it was rejected"
     );
+}
+
+// `miss` is the engine's to call (main's engine does); this keeps it in use until then.
+const _: fn(&'static str) = miss;
+
+/// The name of the counter of redirects that selected no connection, by reason.
+pub(crate) const MISSES: &str = "upstream_params_misses_total";
+
+/// Counts a redirect that selected no connection (`no_connection`, `no_endpoint`,
+/// `not_candidate`) or carried a foreign report (`foreign_report`): the reason is the only
+/// label, so no client input becomes one.
+pub(crate) fn miss(reason: &'static str) {
+    metrics::counter!(MISSES, "reason" => reason).increment(1);
 }

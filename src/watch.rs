@@ -302,25 +302,19 @@ impl Watcher {
             return;
         }
         self.config.store(Arc::new(config));
-        if self.loaded_once {
-            tracing::info!(
-                target: "tower_upstream_params",
-                reason = "config_reloaded",
-                path = %self.path.display(),
-                fingerprint = %fingerprint,
-                connections,
-                "configuration file loaded again"
-            );
+        let (reason, message) = if self.loaded_once {
+            ("config_reloaded", "configuration file loaded again")
         } else {
-            tracing::info!(
-                target: "tower_upstream_params",
-                reason = "config_loaded",
-                path = %self.path.display(),
-                fingerprint = %fingerprint,
-                connections,
-                "configuration file loaded"
-            );
-        }
+            ("config_loaded", "configuration file loaded")
+        };
+        tracing::info!(
+            target: "tower_upstream_params",
+            reason,
+            path = %self.path.display(),
+            fingerprint = %fingerprint,
+            connections,
+            "{message}"
+        );
         self.loaded_once = true;
         status.error = None;
         status.fingerprint = Some(fingerprint);

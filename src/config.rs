@@ -39,6 +39,7 @@
 mod auth0;
 mod builder;
 mod compile;
+mod file;
 mod fingerprint;
 mod hash;
 mod index;
@@ -52,6 +53,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer};
 
+pub use auth0::{Auth0Import, SkippedConnection};
 pub use builder::{ConfigBuilder, Connection, Param};
 pub(crate) use compile::{Compiled, ParamKind};
 pub(crate) use index::{Miss, Selection};
@@ -271,8 +273,11 @@ impl Config {
         ConfigBuilder::default()
     }
 
-    /// Imports Auth0 Management API connection objects, as `GET /api/v2/connections` (an
-    /// array) or `GET /api/v2/connections/{id}` (one object) return them.
+    /// Imports Auth0 Management API connection objects: what `GET /api/v2/connections`
+    /// returns (an array, or with `include_totals=true` the paginated list `{"total": ..,
+    /// "start": .., "limit": .., "connections": [..]}`) or `GET /api/v2/connections/{id}`
+    /// (one object), as they are. The same as [`Config::import_auth0`], without the list of
+    /// connections skipped.
     ///
     /// Each connection with a non-empty `options.upstream_params` becomes a connection of the
     /// same `name`, its params taken verbatim; connections without upstream params are
@@ -297,18 +302,21 @@ impl Config {
     ///   (`options.domain` is the Workspace domain, not a host);
     /// - `samlp`, `adfs` (WS-Federation) and `pingfederate`: `options.signInEndpoint`; for
     ///   `pingfederate` else `{options.pingFederateBaseUrl}/idp/SSO.saml2`;
+    /// - `twitter` with `options.protocol` `"oauth2"`: X's OAuth 2.0 authorize endpoint,
+    ///   `https://x.com/i/oauth2/authorize` (protocol `oauth2`, with its `client_id`); other
+    ///   `twitter` connections use OAuth 1.0a at `https://api.twitter.com/oauth/authorize`;
     /// - else the well-known endpoint of the social strategy (`google-oauth2`, `github`,
-    ///   `twitter`, `wordpress`, `facebook` (any API version), `windowslive`, `linkedin`,
-    ///   `apple`, `amazon`, `dropbox`, `bitbucket`, `paypal`, `salesforce`, `yahoo`, `box`).
+    ///   `wordpress`, `facebook` (any API version), `windowslive`, `linkedin`, `apple`,
+    ///   `amazon`, `dropbox`, `bitbucket`, `paypal`, `salesforce`, `yahoo`, `box`).
     ///
     /// A domain or tenant built into a URL must be a plain domain name (no scheme, port, path
     /// or `*`). The protocol is `saml` for `samlp`, `adfs`, `pingfederate` and `waad` over
     /// WS-Federation; `oidc` for `oidc`, `okta`, `waad`, `google-oauth2`, `google-apps` and
-    /// `apple`; `oauth1` for `twitter`; else `oauth2`. `options.client_id` becomes
-    /// `client_id` for OAuth 2 and OIDC connections, Entra ID and Google Workspace included
-    /// (it is the client ID at the IdP, which the broker's redirect carries); not for OAuth 1,
-    /// SAML or WS-Federation, whose redirects carry none. Other keys (`client_secret`,
-    /// scopes, ...) are ignored.
+    /// `apple`; `oauth1` for `twitter` (but with `options.protocol` `"oauth2"`); else
+    /// `oauth2`. `options.client_id` becomes `client_id` for OAuth 2 and OIDC connections,
+    /// Entra ID and Google Workspace included (it is the client ID at the IdP, which the
+    /// broker's redirect carries); not for OAuth 1, SAML or WS-Federation, whose redirects
+    /// carry none. Other keys (`client_secret`, scopes, ...) are ignored.
     ///
     /// ```
     /// # use tower_upstream_params::Config;
@@ -324,15 +332,31 @@ impl Config {
     ///
     /// # Errors
     ///
-    /// A [`ConfigError`] for a connection whose endpoint cannot be known, at `[i].options`,
-    /// naming the connection and the option to add (e.g. `[2].options: connection
-    /// "corp-oidc": strategy "oidc" needs options.authorization_endpoint: the discovery
-    /// document at options.discovery_url is not fetched`); for a strategy that never
-    /// redirects to an IdP (`auth0`, `email`, `sms`, `ad`, `auth0-adldap`, `ip`); for one
-    /// without a name; or for params that do not validate (then the path is that of this
-    /// crate's JSON form, `connections.<name>.upstream_params.<param>`).
+    /// A [`ConfigError`] with every problem found in one pass, each located in the input:
+    /// `[3].options.upstream_params.redirect_uri` in an array, `connections[3]...` in the
+    /// paginated list, `options.upstream_params.redirect_uri` for one object alone. The
+    /// problems: a connection whose endpoint cannot be known, at `[i].options`, naming the
+    /// connection and the option to add (e.g. `[2].options: connection "corp-oidc":
+    /// strategy "oidc" needs options.authorization_endpoint: the discovery document at
+    /// options.discovery_url is not fetched`); a strategy that never redirects to an IdP
+    /// (`auth0`, `email`, `sms`, `ad`, `auth0-adldap`, `ip`); a connection without a name, or
+    /// whose name is given twice; params that do not validate
+    /// (`[i].options.upstream_params.<param>`, with the messages of [`Config::from_json`]);
+    /// an endpoint that does not (at the option it came from, or `[i].strategy`); two
+    /// connections that cannot be told apart (at the second, `[i]`). This crate's own form
+    /// (`connections` an object keyed by name) is an error at `connections` that says so.
     pub fn from_auth0_connections(json: &str) -> Result<Config, ConfigError> {
-        Config::from_node(auth0::convert(&json::parse(json)?)?)
+        Config::import_auth0(json).map(Auth0Import::into_config)
+    }
+
+    /// [`Config::from_auth0_connections`], also telling which connections were skipped and
+    /// why (for a migration's audit): see [`Auth0Import`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Config::from_auth0_connections`].
+    pub fn import_auth0(json: &str) -> Result<Auth0Import, ConfigError> {
+        auth0::import(&json::parse(json)?)
     }
 
     /// The names of the configured connections, in configuration order.
@@ -343,8 +367,10 @@ impl Config {
     /// Reads a configuration from a file: its JSON text, in UTF-8 (a leading byte order mark
     /// is skipped).
     ///
-    /// The file is read whole, following symlinks. To load it again whenever it changes, see
-    /// [`ConfigHandle::watch_file`](crate::ConfigHandle::watch_file).
+    /// Only a regular file is read (symlinks followed), whole, once, and at most 16 MiB: a
+    /// named pipe, a device, a socket or a directory is an error at once, before it is
+    /// opened, so that no path can block the calling thread. To load the file again whenever
+    /// it changes, see [`ConfigHandle::watch_file`](crate::ConfigHandle::watch_file).
     ///
     /// ```no_run
     /// # use tower_upstream_params::{Config, UpstreamParamsLayer};
@@ -355,32 +381,35 @@ impl Config {
     ///
     /// # Errors
     ///
-    /// A [`ConfigError`]:
+    /// A [`ConfigError`] whose [`file`](ConfigError::file) is `path`, so that every problem
+    /// names the file when printed:
     ///
-    /// - when the file cannot be read (missing, a directory, no permission) or is not UTF-8,
-    ///   or its text is not JSON: one problem whose [`path`](ConfigError::path) is empty (the
-    ///   problem is with the whole document, as for a JSON syntax error from
-    ///   [`Config::from_json`]) and whose message names the file, e.g.
-    ///   `cannot read /etc/broker/upstream-params.json: No such file or directory (os error
-    ///   2)` or `/etc/broker/upstream-params.json: invalid JSON: EOF while parsing an object at
-    ///   line 3 column 0`;
+    /// - when the file cannot be read (missing, no permission), is not a regular file or is
+    ///   larger than 16 MiB, is not UTF-8, or its text is not JSON: one problem with the
+    ///   whole document (an empty [`path`](ConfigError::path), as for a JSON syntax error
+    ///   from [`Config::from_json`]), printed as, e.g., `/etc/broker/upstream-params.json:
+    ///   cannot read the file: No such file or directory (os error 2)`,
+    ///   `/etc/broker/upstream-params.json: not a regular file (a named pipe): only a regular
+    ///   file is read` or `/etc/broker/upstream-params.json: invalid JSON: EOF while parsing
+    ///   an object at line 3 column 0`;
     /// - when the JSON is not a valid configuration: the same problems, with the same JSON
-    ///   paths and messages, as [`Config::from_json`] of the file's text.
+    ///   paths and messages, as [`Config::from_json`] of the file's text, printed as
+    ///   `/etc/broker/upstream-params.json: connections.wordpress.upstream_params.state:
+    ///   ...`.
     pub fn from_path(path: impl AsRef<Path>) -> Result<Config, ConfigError> {
         let path = path.as_ref();
-        let bytes = std::fs::read(path).map_err(|e| read_error(path, &e))?;
+        let bytes = file::read(path)?;
         Config::from_file_bytes(path, &bytes)
     }
 
     /// [`Config::from_path`] of a file already read into `bytes`.
     pub(crate) fn from_file_bytes(path: &Path, bytes: &[u8]) -> Result<Config, ConfigError> {
         let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
-        let text = std::str::from_utf8(bytes).map_err(|e| {
-            ConfigError::new("", format!("{}: not UTF-8 text: {e}", path.display()))
-        })?;
-        let node = json::parse(text)
-            .map_err(|e| ConfigError::new("", format!("{}: {}", path.display(), e.message())))?;
-        Config::from_node(node)
+        let text = std::str::from_utf8(bytes)
+            .map_err(|e| ConfigError::new("", format!("not UTF-8 text: {e}")).in_file(path))?;
+        json::parse(text)
+            .and_then(Config::from_node)
+            .map_err(|e| e.in_file(path))
     }
 
     /// A fingerprint of what this configuration means, for replicas to compare: 32
@@ -430,9 +459,10 @@ impl Config {
     }
 }
 
-/// The error of a file that cannot be read: the whole document's problem, naming the file.
-pub(crate) fn read_error(path: &Path, error: &std::io::Error) -> ConfigError {
-    ConfigError::new("", format!("cannot read {}: {error}", path.display()))
+/// The bytes of the configuration file at `path`: a regular file, at most 16 MiB, read
+/// without blocking; an error names the file.
+pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>, ConfigError> {
+    file::read(path)
 }
 
 impl<'de> Deserialize<'de> for Config {

@@ -152,18 +152,35 @@ impl ConfigHandle {
     /// `path` is read once before this returns (so that, if the file loads, its
     /// configuration is live when this returns), then by a background thread every
     /// `interval` (no async runtime needed; an interval under 1 ms is taken as 1 ms).
-    /// Whenever the bytes read differ from those of the previous read (the first read
-    /// included), they are loaded as by [`Config::from_path`] and, if valid, stored; each
-    /// reload is reported at `INFO` with `reason = "config_reloaded"`, `path` and the new
-    /// configuration's `fingerprint`.
+    /// Whenever the bytes read differ from those of the last read that loaded (the first
+    /// read included), they are loaded as by [`Config::from_path`] and, if valid, stored. The
+    /// first configuration stored is reported at `INFO` with `reason = "config_loaded"`,
+    /// every later one with `reason = "config_reloaded"`; both with `path`, the
+    /// configuration's `fingerprint` and its number of `connections`.
     ///
-    /// A file that does not load (missing, unreadable, JSON cut short by a write in progress,
-    /// an invalid configuration) leaves the live configuration as it is, and is reported
-    /// once at `ERROR` with `reason = "config_rejected"`, `path`, and `errors`: the JSON path
-    /// of every problem (`""` for the document as a whole), never a value or a message that
-    /// could quote one. For a file that cannot be read or parsed, `detail` says why (the I/O
-    /// error, or the line and column where the JSON breaks). The file is tried again when its
-    /// bytes change; [`FileWatch::error`] says the same to code.
+    /// Only a regular file (symlinks followed) of at most 16 MiB is read: a named pipe, a
+    /// device or a directory at `path` is an error at once, never a blocked thread, and
+    /// dropping the [`FileWatch`] never hangs.
+    ///
+    /// A file that does not load (missing, unreadable, not a regular file, JSON cut short by
+    /// a write in progress, an invalid configuration) leaves the live configuration as it
+    /// is, and is reported once at `ERROR` with `reason = "config_rejected"`, `path`, and
+    /// `errors`: every problem as `PATH: MESSAGE` (just `MESSAGE` for a problem with the whole
+    /// document, such as `invalid JSON: EOF while parsing an object at line 3 column 0`).
+    /// No message holds a configured value: they name keys, connections and params, never a
+    /// param's `value`, `default` or `pattern`. The file is tried again when its bytes
+    /// change; [`FileWatch::error`] says the same to code.
+    ///
+    /// With the feature `metrics`, each configuration stored counts
+    /// `upstream_params_config_reloads_total{result="loaded"}` and each rejection
+    /// `{result="rejected"}`; the gauge `upstream_params_config_last_reload_successful` is 1
+    /// while the file, as last read, is live and 0 while it is rejected (a replica serving an
+    /// older configuration than its file). See
+    #[cfg_attr(
+        feature = "metrics",
+        doc = "[`describe_metrics`](crate::describe_metrics)."
+    )]
+    #[cfg_attr(not(feature = "metrics"), doc = "`describe_metrics`.")]
     ///
     /// The path is opened anew at every read, following symlinks, and no descriptor is kept:
     /// a file replaced by a rename (what editors and deployment tools do), and a Kubernetes
@@ -173,7 +190,11 @@ impl ConfigHandle {
     /// loaded at the next read, once complete).
     ///
     /// The file is the source of truth: a [`store`](Self::store) or [`update`](Self::update)
-    /// on this handle lasts until the file next changes.
+    /// on this handle lasts until the file's content really changes. The watch compares
+    /// what it reads with the bytes of its last read that loaded; a read that fails (the
+    /// file missing for a moment) or bytes that do not load (half written) never replace
+    /// them, so a file that comes back as it was loads nothing, and the watch's
+    /// [`error`](FileWatch::error) clears.
     ///
     /// ```no_run
     /// use std::time::Duration;

@@ -151,8 +151,9 @@
 //! connection whose endpoint the `Location` does not match, whatever its origin); `DEBUG`
 //! events for a configured origin whose path matches no endpoint (`"no_endpoint"`: a
 //! trailing slash, a typo) and for a non-ASCII `Location`. [`UpstreamParamsLayer::dry_run`]
-//! reports without changing anything. A file watch reports `config_reloaded` (`INFO`) and
-//! `config_rejected` (`ERROR`, every problem's path, never a value).
+//! reports without changing anything. A file watch reports `config_loaded`, then
+//! `config_reloaded` (`INFO`, with the `fingerprint`), and `config_rejected` (`ERROR`, every
+//! problem's path and message, never a value).
 //!
 //! # Features
 //!
@@ -255,6 +256,9 @@ pub use handle::ConfigHandle;
 pub use layer::UpstreamParamsLayer;
 pub use service::UpstreamParams;
 pub use watch::FileWatch;
+
+#[cfg(feature = "metrics")]
+pub use self::metrics::describe_metrics;
 
 /// Entry points for this crate's own benchmarks and fuzz targets. Not part of the API: no
 /// stability promise, hidden from the docs.

@@ -12,7 +12,7 @@ use metrics_util::MetricKind;
 use metrics_util::debugging::{DebugValue, DebuggingRecorder};
 use tower::{ServiceExt, service_fn};
 use tower_upstream_params::{
-    AliasSources, Config, UpstreamParamsLayer, UpstreamReport, UpstreamValues,
+    AliasSources, Config, UpstreamConnection, UpstreamParamsLayer, UpstreamReport, UpstreamValues,
 };
 
 const CONFIG: &str = r#"{"connections": {
@@ -43,6 +43,20 @@ fn counters(
     location: &'static str,
     report: Option<UpstreamReport>,
 ) -> BTreeMap<Counter, u64> {
+    counters_named(layer, uri, status, location, report, None)
+}
+
+/// [`counters`], with the redirect naming its connection with an `UpstreamConnection`.
+fn counters_named(
+    layer: UpstreamParamsLayer,
+    uri: &str,
+    status: StatusCode,
+    location: &str,
+    report: Option<UpstreamReport>,
+    named: Option<&str>,
+) -> BTreeMap<Counter, u64> {
+    let location = location.to_owned();
+    let named = named.map(UpstreamConnection::new);
     let recorder = DebuggingRecorder::new();
     let snapshotter = recorder.snapshotter();
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -52,7 +66,8 @@ fn counters(
     metrics::with_local_recorder(&recorder, || {
         runtime.block_on(async {
             let broker = service_fn(move |_: Request<()>| {
-                let report = report.clone();
+                let (report, named) = (report.clone(), named.clone());
+                let location = location.clone();
                 async move {
                     let mut response = Response::builder()
                         .status(status)
@@ -60,6 +75,9 @@ fn counters(
                         .body(())?;
                     if let Some(report) = report {
                         response.extensions_mut().insert(report);
+                    }
+                    if let Some(named) = named {
+                        response.extensions_mut().insert(named);
                     }
                     Ok::<_, http::Error>(response)
                 }
@@ -231,16 +249,358 @@ fn a_report_the_broker_inserted_is_counted() {
 }
 
 #[test]
-fn what_selects_no_connection_counts_nothing() {
-    for (status, location) in [
-        (StatusCode::OK, TWITTER),
-        (StatusCode::FOUND, "https://idp.example/authorize"),
+fn what_selects_no_connection_counts_only_its_miss() {
+    for (status, location, miss) in [
+        (StatusCode::OK, TWITTER, None),
+        // No connection on that origin: nothing at all.
+        (StatusCode::FOUND, "https://idp.example/authorize", None),
+        // A trailing slash: a configured origin, no endpoint.
         (
             StatusCode::FOUND,
             "https://accounts.google.com/o/oauth2/v2/auth/",
+            Some("no_endpoint"),
         ),
     ] {
         let got = counters(layer(), "/authorize", status, location, None);
-        assert!(got.is_empty(), "{location}: {got:?}");
+        let want: BTreeMap<Counter, u64> =
+            miss.map(|reason| (misses(reason), 1)).into_iter().collect();
+        assert_eq!(got, want, "{location}");
+    }
+}
+
+fn misses(reason: &str) -> Counter {
+    (
+        "upstream_params_misses_total".to_owned(),
+        vec![("reason".to_owned(), reason.to_owned())],
+    )
+}
+
+/// Issue 22: no client input becomes a label. Random `UpstreamConnection` names (a broker in
+/// the Auth0 style takes it from the client's `?connection=`) and random `client_id`s (the
+/// client's own link) count under `reason` alone.
+#[test]
+fn a_client_cannot_create_a_metrics_label() {
+    let config = Config::from_json(
+        r#"{"connections": {"acme": {"authorization_url": "https://idp.example/authorize",
+                                     "client_id": "acme"}}}"#,
+    )
+    .unwrap();
+    let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut random = || {
+        // xorshift: a different string each time, printable and not.
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        format!("{seed:x}\u{1b}[31m{}", seed % 977)
+    };
+    for _ in 0..20 {
+        let named = random();
+        let client_id = random();
+        let encoded: String = url::form_urlencoded::byte_serialize(client_id.as_bytes()).collect();
+        let location = format!("https://idp.example/authorize?client_id={encoded}");
+        let layer = UpstreamParamsLayer::new(config.clone());
+        let got = counters_named(
+            layer,
+            "/authorize",
+            StatusCode::FOUND,
+            &location,
+            None,
+            None,
+        );
+        assert_eq!(got, BTreeMap::from([(misses("no_connection"), 1)]));
+        let layer = UpstreamParamsLayer::new(config.clone());
+        let got = counters_named(
+            layer,
+            "/authorize",
+            StatusCode::FOUND,
+            &location,
+            None,
+            Some(&named),
+        );
+        assert_eq!(got, BTreeMap::from([(misses("not_candidate"), 1)]));
+    }
+}
+
+/// A report for another connection is counted as a miss, and the layer's own report as a
+/// redirect: once.
+#[test]
+fn a_foreign_report_counts_as_a_miss() {
+    let config = Config::from_json(CONFIG).unwrap();
+    let foreign = config
+        .resolve("google", &AliasSources::new())
+        .unwrap()
+        .report();
+    let got = counters(
+        layer(),
+        "/authorize?login_hint=jane%40gmail.com",
+        StatusCode::FOUND,
+        TWITTER,
+        Some(foreign),
+    );
+    assert_eq!(got.get(&misses("foreign_report")), Some(&1), "{got:?}");
+    assert_eq!(
+        got.get(&redirects("twitter", true, false)),
+        Some(&1),
+        "{got:?}"
+    );
+    assert!(
+        !got.keys()
+            .any(|(_, labels)| labels.iter().any(|(_, v)| v == "google"))
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// A file watch: upstream_params_config_reloads_total {result} and
+// upstream_params_config_last_reload_successful.
+
+const RELOADS: &str = "upstream_params_config_reloads_total";
+const LAST_RELOAD: &str = "upstream_params_config_last_reload_successful";
+
+/// Every metric of `snapshot`: (name, labels) -> value (a gauge as its number).
+fn values(snapshotter: &metrics_util::debugging::Snapshotter) -> BTreeMap<Counter, f64> {
+    snapshotter
+        .snapshot()
+        .into_vec()
+        .into_iter()
+        .map(|(key, _, _, value)| {
+            let key = key.key();
+            let mut labels: Vec<(String, String)> = key
+                .labels()
+                .map(|l| (l.key().to_owned(), l.value().to_owned()))
+                .collect();
+            labels.sort();
+            let value = match value {
+                DebugValue::Counter(n) => n as f64,
+                DebugValue::Gauge(g) => g.0,
+                DebugValue::Histogram(_) => panic!("no histogram is recorded"),
+            };
+            ((key.name().to_owned(), labels), value)
+        })
+        .collect()
+}
+
+fn reloads(result: &str) -> Counter {
+    (
+        RELOADS.to_owned(),
+        vec![("result".to_owned(), result.to_owned())],
+    )
+}
+
+fn last_reload() -> Counter {
+    (LAST_RELOAD.to_owned(), Vec::new())
+}
+
+/// A file of this test's own, written by a rename.
+struct File(std::path::PathBuf);
+
+impl File {
+    fn new(name: &str, text: &str) -> File {
+        let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("metrics-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = File(dir.join("config.json"));
+        file.write(text);
+        file
+    }
+
+    fn write(&self, text: &str) {
+        let tmp = self.0.with_extension("tmp");
+        std::fs::write(&tmp, text).unwrap();
+        std::fs::rename(&tmp, &self.0).unwrap();
+    }
+}
+
+impl Drop for File {
+    fn drop(&mut self) {
+        if let Some(dir) = self.0.parent() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+const REJECTED: &str = r#"{"connections": {"c": {"authorization_url": "https://idp.example/a",
+    "upstream_params": {"state": {"value": "x"}}}}}"#;
+
+#[test]
+fn a_replica_whose_file_is_rejected_reports_it() {
+    // The watch reads the file once on the calling thread: its metrics are this thread's.
+    let recorder = DebuggingRecorder::new();
+    let snapshotter = recorder.snapshotter();
+    let file = File::new("rejected", REJECTED);
+    let layer = UpstreamParamsLayer::new(Config::from_json(CONFIG).unwrap());
+    metrics::with_local_recorder(&recorder, || {
+        drop(
+            layer
+                .handle()
+                .watch_file(&file.0, std::time::Duration::from_secs(3600)),
+        );
+    });
+    let got = values(&snapshotter);
+    assert_eq!(
+        got,
+        BTreeMap::from([(reloads("rejected"), 1.0), (last_reload(), 0.0)])
+    );
+    // The replica still serves its older configuration.
+    assert_eq!(*layer.handle().load(), Config::from_json(CONFIG).unwrap());
+
+    // A good file: loaded, 1.
+    file.write(CONFIG);
+    metrics::with_local_recorder(&recorder, || {
+        drop(
+            layer
+                .handle()
+                .watch_file(&file.0, std::time::Duration::from_secs(3600)),
+        );
+    });
+    let got = values(&snapshotter);
+    assert_eq!(
+        got,
+        BTreeMap::from([
+            (reloads("rejected"), 1.0),
+            (reloads("loaded"), 1.0),
+            (last_reload(), 1.0)
+        ])
+    );
+}
+
+#[test]
+fn the_watch_s_thread_reports_every_reload() {
+    // The only test of this binary with a global recorder: the watch's own thread records
+    // there. Only file watches record these two names.
+    let recorder = DebuggingRecorder::new();
+    let snapshotter = recorder.snapshotter();
+    metrics::set_global_recorder(recorder).expect("the only global recorder of this binary");
+    let file = File::new("thread", CONFIG);
+    let layer = UpstreamParamsLayer::new(Config::default());
+    let watch = layer
+        .handle()
+        .watch_file(&file.0, std::time::Duration::from_millis(2));
+    let wait = |want: BTreeMap<Counter, f64>| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let got: BTreeMap<Counter, f64> = values(&snapshotter)
+                .into_iter()
+                .filter(|((name, _), _)| name == RELOADS || name == LAST_RELOAD)
+                .collect();
+            if got == want {
+                return;
+            }
+            assert!(std::time::Instant::now() < deadline, "{got:?} != {want:?}");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    };
+    wait(BTreeMap::from([
+        (reloads("loaded"), 1.0),
+        (last_reload(), 1.0),
+    ]));
+    file.write(REJECTED);
+    wait(BTreeMap::from([
+        (reloads("loaded"), 1.0),
+        (reloads("rejected"), 1.0),
+        (last_reload(), 0.0),
+    ]));
+    // Back as it was when it last loaded: live again, nothing reloaded.
+    file.write(CONFIG);
+    wait(BTreeMap::from([
+        (reloads("loaded"), 1.0),
+        (reloads("rejected"), 1.0),
+        (last_reload(), 1.0),
+    ]));
+    file.write(&CONFIG.replace("select_account", "consent"));
+    wait(BTreeMap::from([
+        (reloads("loaded"), 2.0),
+        (reloads("rejected"), 1.0),
+        (last_reload(), 1.0),
+    ]));
+    drop(watch);
+}
+
+/// One description: the metric's name, its kind, unit and text.
+type Description = (String, &'static str, Option<metrics::Unit>, String);
+
+/// Records which metrics were described, and how.
+#[derive(Default)]
+struct Descriptions(std::sync::Mutex<Vec<Description>>);
+
+impl Descriptions {
+    fn add(
+        &self,
+        kind: &'static str,
+        key: metrics::KeyName,
+        unit: Option<metrics::Unit>,
+        text: metrics::SharedString,
+    ) {
+        self.0
+            .lock()
+            .unwrap()
+            .push((key.as_str().to_owned(), kind, unit, text.to_string()));
+    }
+}
+
+impl metrics::Recorder for Descriptions {
+    fn describe_counter(
+        &self,
+        key: metrics::KeyName,
+        unit: Option<metrics::Unit>,
+        text: metrics::SharedString,
+    ) {
+        self.add("counter", key, unit, text);
+    }
+    fn describe_gauge(
+        &self,
+        key: metrics::KeyName,
+        unit: Option<metrics::Unit>,
+        text: metrics::SharedString,
+    ) {
+        self.add("gauge", key, unit, text);
+    }
+    fn describe_histogram(
+        &self,
+        key: metrics::KeyName,
+        unit: Option<metrics::Unit>,
+        text: metrics::SharedString,
+    ) {
+        self.add("histogram", key, unit, text);
+    }
+    fn register_counter(&self, _: &metrics::Key, _: &metrics::Metadata<'_>) -> metrics::Counter {
+        metrics::Counter::noop()
+    }
+    fn register_gauge(&self, _: &metrics::Key, _: &metrics::Metadata<'_>) -> metrics::Gauge {
+        metrics::Gauge::noop()
+    }
+    fn register_histogram(
+        &self,
+        _: &metrics::Key,
+        _: &metrics::Metadata<'_>,
+    ) -> metrics::Histogram {
+        metrics::Histogram::noop()
+    }
+}
+
+#[test]
+fn describe_metrics_describes_every_counter_and_the_gauge() {
+    let recorder = Descriptions::default();
+    metrics::with_local_recorder(&recorder, tower_upstream_params::describe_metrics);
+    let mut described = recorder.0.into_inner().unwrap();
+    described.sort_by(|a, b| a.0.cmp(&b.0));
+    let kinds: Vec<(&str, &str)> = described
+        .iter()
+        .map(|(name, kind, _, _)| (name.as_str(), *kind))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("upstream_params_config_last_reload_successful", "gauge"),
+            ("upstream_params_config_reloads_total", "counter"),
+            ("upstream_params_misses_total", "counter"),
+            ("upstream_params_params_total", "counter"),
+            ("upstream_params_redirects_total", "counter"),
+        ]
+    );
+    for (name, kind, unit, text) in &described {
+        assert!(text.len() > 20, "{name}: {text:?}");
+        if *kind == "counter" {
+            assert_eq!(*unit, Some(metrics::Unit::Count), "{name}");
+        }
     }
 }

@@ -163,6 +163,8 @@ pub fn model(location: &str, ops: &[Op], max_len: usize) -> Option<String> {
                 (None, _) if existing.is_empty() => Outcome::Nothing,
                 (None, _) => Outcome::Removed,
                 (Some(v), _) if existing.is_empty() => Outcome::Added(v.clone()),
+                // The value is already the only pair, decoded: nothing to write.
+                (Some(v), Mode::Replace) if existing == [v.as_bytes().to_vec()] => Outcome::Kept,
                 (Some(v), Mode::Replace) => Outcome::Replaced(v.clone()),
                 (Some(_), Mode::Keep) => Outcome::Kept,
                 (Some(v), Mode::Merge) => match merge(&existing, v) {

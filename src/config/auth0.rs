@@ -4,8 +4,11 @@
 //! is fetched from the network (no discovery document, no federation metadata). Where the
 //! endpoint cannot be known from the object itself, the error names the option to add.
 
+use std::collections::HashMap;
+
+use super::compile;
 use super::json::Node;
-use crate::ConfigError;
+use crate::{Config, ConfigError};
 
 /// Authorization endpoints of Auth0 strategies whose URL is fixed, with the protocol each
 /// speaks. `options.authorizationURL` (or `authorization_endpoint`) in a connection object
@@ -145,8 +148,52 @@ fn is_base_url(s: &str) -> bool {
             .any(|b| matches!(b, b'?' | b'#' | b'*') || b.is_ascii_whitespace())
 }
 
-/// The endpoint and protocol of one Auth0 connection, or what is missing.
-fn endpoint(strategy: &str, options: Option<&Node>) -> Result<(String, &'static str), String> {
+/// X's OAuth 2.0 authorize endpoint, for a `twitter` connection whose `options.protocol` is
+/// `"oauth2"` (X's developer documentation, "OAuth 2.0 Authorization Code Flow with PKCE").
+pub(crate) const X_OAUTH2: &str = "https://x.com/i/oauth2/authorize";
+
+/// The endpoint and protocol of one Auth0 connection, with the place in the connection object
+/// the URL came from (for errors about it); or what is missing.
+fn endpoint(
+    strategy: &str,
+    options: Option<&Node>,
+) -> Result<(String, &'static str, &'static str), String> {
+    endpoint_and_protocol(strategy, options).map(|(url, protocol)| {
+        let options = Options(options);
+        let from = [
+            "signInEndpoint",
+            "authorizationURL",
+            "authorization_endpoint",
+            "pingFederateBaseUrl",
+        ]
+        .into_iter()
+        .zip([
+            "options.signInEndpoint",
+            "options.authorizationURL",
+            "options.authorization_endpoint",
+            "options.pingFederateBaseUrl",
+        ])
+        .find(|(key, _)| options.string(key).is_some())
+        .map_or_else(
+            || {
+                if strategy == "twitter" && protocol == "oauth2" {
+                    "options.protocol"
+                } else if KNOWN_ENDPOINTS.iter().any(|(name, _, _)| *name == strategy) {
+                    "strategy"
+                } else {
+                    "options"
+                }
+            },
+            |(_, from)| from,
+        );
+        (url, protocol, from)
+    })
+}
+
+fn endpoint_and_protocol(
+    strategy: &str,
+    options: Option<&Node>,
+) -> Result<(String, &'static str), String> {
     let options = Options(options);
     if matches!(strategy, "samlp" | "adfs" | "pingfederate") {
         return sign_in_endpoint(strategy, options).map(|url| (url, "saml"));
@@ -154,8 +201,11 @@ fn endpoint(strategy: &str, options: Option<&Node>) -> Result<(String, &'static 
     let known = KNOWN_ENDPOINTS
         .iter()
         .find(|(name, _, _)| *name == strategy);
+    // X (Twitter) speaks OAuth 1.0a or, when the connection says so, OAuth 2.0.
+    let x_oauth2 = strategy == "twitter" && options.string("protocol") == Some("oauth2");
     let protocol = match strategy {
         "oidc" | "okta" | "waad" => "oidc",
+        _ if x_oauth2 => "oauth2",
         _ => known.map_or("oauth2", |(_, _, protocol)| *protocol),
     };
     if let Some(url) = options
@@ -163,6 +213,9 @@ fn endpoint(strategy: &str, options: Option<&Node>) -> Result<(String, &'static 
         .or_else(|| options.string("authorization_endpoint"))
     {
         return Ok((url.to_owned(), protocol));
+    }
+    if x_oauth2 {
+        return Ok((X_OAUTH2.to_owned(), protocol));
     }
     match strategy {
         "oidc" | "okta" => {
@@ -283,59 +336,214 @@ fn entra(options: Options<'_>) -> Result<(String, &'static str), String> {
     Ok((format!("{ENTRA}/{tenant}/{path}"), "oidc"))
 }
 
-/// Turns Auth0 connection objects (one, or an array) into this crate's JSON form.
-pub(crate) fn convert(root: &Node) -> Result<Node, ConfigError> {
-    let items: Vec<(String, &Node)> = match root {
-        Node::Array(items) => items
+/// Auth0 connection objects converted to a [`Config`]
+/// ([`Config::import_auth0`]): the configuration, and the connections left out.
+///
+/// ```
+/// use tower_upstream_params::Config;
+///
+/// let import = Config::import_auth0(r#"{"total": 2, "start": 0, "limit": 50, "connections": [
+///   {"name": "WPConn", "strategy": "wordpress", "options": {
+///     "upstream_params": {"blog": {"value": "myblog.wordpress.com"}}}},
+///   {"name": "GitHub", "strategy": "github", "options": {}}
+/// ]}"#)?;
+/// assert_eq!(import.config().connection_names().collect::<Vec<_>>(), ["WPConn"]);
+/// let skipped = &import.skipped()[0];
+/// assert_eq!(
+///     (skipped.connection(), skipped.path(), skipped.reason()),
+///     ("GitHub", "connections[1]", "no options.upstream_params"),
+/// );
+/// # Ok::<(), tower_upstream_params::ConfigError>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Auth0Import {
+    config: Config,
+    skipped: Vec<SkippedConnection>,
+}
+
+impl Auth0Import {
+    /// The configuration: one connection per Auth0 connection with upstream params.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The configuration, by value.
+    pub fn into_config(self) -> Config {
+        self.config
+    }
+
+    /// Every connection left out, in input order, with why.
+    pub fn skipped(&self) -> &[SkippedConnection] {
+        &self.skipped
+    }
+}
+
+/// An Auth0 connection that [`Config::import_auth0`] left out, and why.
+///
+/// The reason names options, never a configured value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SkippedConnection {
+    connection: String,
+    path: String,
+    reason: &'static str,
+}
+
+impl SkippedConnection {
+    /// The connection's `name`.
+    pub fn connection(&self) -> &str {
+        &self.connection
+    }
+
+    /// Where the connection object is in the input (`[3]`, `connections[3]`, or `""` for
+    /// one object alone), written as [`ConfigError`] paths are.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// Why it was left out: `no options.upstream_params` or `options.upstream_params is
+    /// empty`.
+    pub fn reason(&self) -> &str {
+        self.reason
+    }
+}
+
+/// `key` under the input path `path`.
+fn at(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+/// The connection objects of the input, each with its path: an array (`[i]`), the
+/// Management API's paginated list (`connections[i]`), or one object (`""`).
+fn items(root: &Node) -> Result<Vec<(String, &Node)>, ConfigError> {
+    fn list<'n>(items: &'n [Node], prefix: &str) -> Vec<(String, &'n Node)> {
+        items
             .iter()
             .enumerate()
-            .map(|(i, item)| (format!("[{i}]"), item))
-            .collect(),
-        Node::Object(_) => vec![(String::new(), root)],
-        other => {
-            return Err(ConfigError::new(
-                "",
+            .map(|(i, item)| (format!("{prefix}[{i}]"), item))
+            .collect()
+    }
+    match root {
+        Node::Array(items) => Ok(list(items, "")),
+        Node::Object(_) => match root.get("connections") {
+            Some(Node::Array(items)) => Ok(list(items, "connections")),
+            // This crate's own form: `connections` keyed by name.
+            Some(Node::Object(_)) => Err(ConfigError::new(
+                "connections",
+                "an object of connections keyed by name is this crate's own configuration, \
+                 not Auth0 connection objects: load it as such (Config::from_json)",
+            )),
+            Some(other) if root.get("strategy").is_none() => Err(ConfigError::new(
+                "connections",
                 format!(
-                    "expected an Auth0 connection object or an array of them, found {}",
+                    "expected an array of Auth0 connection objects, found {}",
+                    other.kind()
+                ),
+            )),
+            _ => Ok(vec![(String::new(), root)]),
+        },
+        other => Err(ConfigError::new(
+            "",
+            format!(
+                "expected an Auth0 connection object, an array of them, or the Management \
+                 API's list ({{\"connections\": [...]}}), found {}",
+                other.kind()
+            ),
+        )),
+    }
+}
+
+/// One connection converted: its name, input path, where its URL came from, and its node in
+/// this crate's form.
+struct Converted {
+    name: String,
+    path: String,
+    url_from: &'static str,
+    node: Node,
+}
+
+impl Converted {
+    /// The place in the input of a problem at `problem` (a path of this crate's form, under
+    /// `connections.<name>`).
+    fn locate(&self, problem: &str) -> String {
+        let prefix = format!("connections.{}", self.name);
+        let rest = match problem.strip_prefix(&prefix) {
+            Some("") => return self.path.clone(),
+            Some(rest) => rest.strip_prefix('.').unwrap_or(rest),
+            None => return self.path.clone(),
+        };
+        let key = rest.split(['.', '[']).next().unwrap_or(rest);
+        match key {
+            "upstream_params" | "client_id" => at(&self.path, &format!("options.{rest}")),
+            "authorization_url" => at(&self.path, self.url_from),
+            _ => at(&self.path, "strategy"),
+        }
+    }
+}
+
+/// Converts Auth0 connection objects into a configuration, every problem located in the
+/// input.
+pub(crate) fn import(root: &Node) -> Result<Auth0Import, ConfigError> {
+    let items = items(root)?;
+    let mut problems: Vec<(String, String)> = Vec::new();
+    let mut skipped = Vec::new();
+    let mut converted: Vec<Converted> = Vec::new();
+    let mut names: HashMap<&str, &str> = HashMap::new();
+    for (path, item) in &items {
+        if !matches!(item, Node::Object(_)) {
+            problems.push((
+                path.clone(),
+                format!("expected an Auth0 connection object, found {}", item.kind()),
+            ));
+            continue;
+        }
+        let Some(name) = string(item.get("name")) else {
+            problems.push((at(path, "name"), "missing connection name".to_owned()));
+            continue;
+        };
+        if let Some(first) = names.insert(name, path) {
+            problems.push((
+                at(path, "name"),
+                format!("connection \"{name}\" is given twice (first at {first})"),
+            ));
+            continue;
+        }
+        let options = item.get("options");
+        if let Some(other) = options.filter(|o| !matches!(o, Node::Object(_) | Node::Null)) {
+            problems.push((
+                at(path, "options"),
+                format!(
+                    "connection \"{name}\": expected an object, found {}",
                     other.kind()
                 ),
             ));
-        }
-    };
-    let at = |path: &str, key: &str| {
-        if path.is_empty() {
-            key.to_owned()
-        } else {
-            format!("{path}.{key}")
-        }
-    };
-    let mut problems = Vec::new();
-    let mut connections: Vec<(String, Node)> = Vec::new();
-    for (path, item) in items {
-        let Some(name) = string(item.get("name")) else {
-            problems.push((at(&path, "name"), "missing connection name".to_owned()));
             continue;
-        };
-        let options = item.get("options");
+        }
         let params = match options.and_then(|o| o.get("upstream_params")) {
-            None | Some(Node::Null) => continue,
-            Some(Node::Object(entries)) if entries.is_empty() => continue,
+            None | Some(Node::Null) => {
+                skipped.push(skip(name, path, "no options.upstream_params"));
+                continue;
+            }
+            Some(Node::Object(entries)) if entries.is_empty() => {
+                skipped.push(skip(name, path, "options.upstream_params is empty"));
+                continue;
+            }
             Some(params) => params,
         };
         let Some(strategy) = string(item.get("strategy")) else {
             problems.push((
-                at(&path, "strategy"),
+                at(path, "strategy"),
                 format!("connection \"{name}\": missing strategy"),
             ));
             continue;
         };
-        let (url, protocol) = match endpoint(strategy, options) {
+        let (url, protocol, url_from) = match endpoint(strategy, options) {
             Ok(found) => found,
             Err(why) => {
-                problems.push((
-                    at(&path, "options"),
-                    format!("connection \"{name}\": {why}"),
-                ));
+                problems.push((at(path, "options"), format!("connection \"{name}\": {why}")));
                 continue;
             }
         };
@@ -347,13 +555,59 @@ pub(crate) fn convert(root: &Node) -> Result<Node, ConfigError> {
         }
         entries.push(("protocol".to_owned(), Node::String(protocol.to_owned())));
         entries.push(("upstream_params".to_owned(), params.clone()));
-        connections.push((name.to_owned(), Node::Object(entries)));
+        let one = Converted {
+            name: name.to_owned(),
+            path: path.clone(),
+            url_from,
+            node: Node::Object(entries),
+        };
+        // Validated alone, so that each problem is located in this connection's object.
+        match compile::compile(&config_of(std::slice::from_ref(&one))) {
+            Ok(_) => converted.push(one),
+            Err(error) => problems.extend(
+                error
+                    .problems()
+                    .map(|(problem, message)| (one.locate(problem), message.to_owned())),
+            ),
+        }
+    }
+    // Then together: connections that cannot be told apart (and any limit of the whole).
+    let root = config_of(&converted);
+    if let Err(error) = compile::compile(&root) {
+        problems.extend(error.problems().map(|(problem, message)| {
+            let owner = converted
+                .iter()
+                .filter(|c| {
+                    let prefix = format!("connections.{}", c.name);
+                    problem == prefix || problem.starts_with(&format!("{prefix}."))
+                })
+                .max_by_key(|c| c.name.len());
+            let located = owner.map_or_else(|| problem.to_owned(), |c| c.locate(problem));
+            (located, message.to_owned())
+        }));
     }
     if !problems.is_empty() {
         return Err(ConfigError::from_problems(problems));
     }
-    Ok(Node::Object(vec![(
-        "connections".to_owned(),
-        Node::Object(connections),
-    )]))
+    Ok(Auth0Import {
+        config: Config::from_node(root)?,
+        skipped,
+    })
+}
+
+fn skip(name: &str, path: &str, reason: &'static str) -> SkippedConnection {
+    SkippedConnection {
+        connection: name.to_owned(),
+        path: path.to_owned(),
+        reason,
+    }
+}
+
+/// This crate's JSON form holding `connections`.
+fn config_of(connections: &[Converted]) -> Node {
+    let entries = connections
+        .iter()
+        .map(|c| (c.name.clone(), c.node.clone()))
+        .collect();
+    Node::Object(vec![("connections".to_owned(), Node::Object(entries))])
 }

@@ -318,6 +318,16 @@ mod reference {
             Op::Remove if present => Outcome::Removed,
             Op::Remove => Outcome::Dropped(DropReason::Missing),
             Op::Set(..) if !present => Outcome::Added,
+            // DESIGN "Rewriting": a replace whose value is already the only pair, decoded,
+            // changes nothing.
+            Op::Set(value, Mode::Replace)
+                if edit.occurrences == 1
+                    && pairs(query)
+                        .filter(|p| name_is(p, edit.name))
+                        .all(|p| decoded_bytes(p) == value.as_bytes()) =>
+            {
+                Outcome::Kept
+            }
             Op::Set(_, Mode::Replace) => Outcome::Replaced,
             Op::Set(_, Mode::Keep) => Outcome::Kept,
             Op::Set(value, Mode::Merge) => {

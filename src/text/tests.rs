@@ -425,7 +425,9 @@ fn value_is_agrees_with_decoding() {
         "b=b+v", "b=b%20v", "b=b v", "b=", "b", "b=%", "b=%4", "b=%41", "b=%e9", "b=a%2Bb",
         "b=a+b+", "b==x", "b=%zz",
     ];
-    let values = ["b v", "", "%", "%4", "A", "\u{e9}", "a+b", "a b ", "=x", "%zz", "b+v"];
+    let values = [
+        "b v", "", "%", "%4", "A", "\u{e9}", "a+b", "a b ", "=x", "%zz", "b+v",
+    ];
     for raw in raws {
         let value = raw.split_once('=').map_or("", |(_, v)| v);
         let decoded: Vec<u8> = url::form_urlencoded::parse(format!("b={value}").as_bytes())
@@ -435,10 +437,17 @@ fn value_is_agrees_with_decoding() {
         for want in values {
             // form_urlencoded replaces bytes that are not UTF-8: compare where it kept them.
             if std::str::from_utf8(&decoded).is_ok() {
-                assert_eq!(value_is(raw, want), decoded == want.as_bytes(), "{raw} {want}");
+                assert_eq!(
+                    value_is(raw, want),
+                    decoded == want.as_bytes(),
+                    "{raw} {want}"
+                );
             }
         }
     }
-    assert!(!value_is("b=%E9", "\u{e9}"), "one byte 0xE9 is not the two of U+00E9");
+    assert!(
+        !value_is("b=%E9", "\u{e9}"),
+        "one byte 0xE9 is not the two of U+00E9"
+    );
     assert!(value_is("b=%C3%A9", "\u{e9}"));
 }

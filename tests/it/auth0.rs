@@ -198,9 +198,192 @@ fn connections_without_upstream_params_are_skipped_and_bad_params_are_reported()
     assert_eq!(config.connection_names().count(), 0);
     let err = Config::from_auth0_connections(&social("github", r#"{"state": {"value": "x"}}"#))
         .unwrap_err();
-    assert_eq!(err.path(), "connections.github-conn.upstream_params.state");
+    // Located in the input: one object alone is the document's root.
+    assert_eq!(err.path(), "options.upstream_params.state");
     assert!(Config::from_auth0_connections("42").is_err());
     assert!(Config::from_auth0_connections(r#"[{"strategy": "github"}]"#).is_err());
+}
+
+#[test]
+fn the_management_api_s_paginated_list_is_read() {
+    let list = format!(
+        r#"{{"total": 3, "start": 0, "limit": 50, "connections": [{}, {}, {}]}}"#,
+        social("github", r#"{"login": {"alias": "login_hint"}}"#),
+        social(
+            "wordpress",
+            r#"{"blog": {"value": "myblog.wordpress.com"}}"#
+        ),
+        social("facebook", "{}"),
+    );
+    let import = Config::import_auth0(&list).unwrap();
+    assert_eq!(
+        import.config().connection_names().collect::<Vec<_>>(),
+        ["github-conn", "wordpress-conn"]
+    );
+    let skipped = import.skipped();
+    assert_eq!(skipped.len(), 1);
+    assert_eq!(skipped[0].connection(), "facebook-conn");
+    assert_eq!(skipped[0].path(), "connections[2]");
+    assert_eq!(skipped[0].reason(), "options.upstream_params is empty");
+    assert_eq!(
+        Config::from_auth0_connections(&list).unwrap(),
+        import.into_config()
+    );
+    // Errors in the list are located under `connections`.
+    let bad = format!(
+        r#"{{"total": 2, "connections": [{}, {}]}}"#,
+        social("github", r#"{"login": {"alias": "login_hint"}}"#),
+        social(
+            "wordpress",
+            r#"{"redirect_uri": {"value": "https://evil.example/cb"}}"#
+        ),
+    );
+    let err = Config::from_auth0_connections(&bad).unwrap_err();
+    assert_eq!(
+        err.path(),
+        "connections[1].options.upstream_params.redirect_uri",
+        "{err}"
+    );
+    // Checkpoint pagination (`next` instead of totals) is the same list.
+    let next = format!(
+        r#"{{"next": "cursor", "connections": [{}]}}"#,
+        social("github", r#"{"a": {"value": "1"}}"#)
+    );
+    assert_eq!(
+        Config::from_auth0_connections(&next)
+            .unwrap()
+            .connection_names()
+            .collect::<Vec<_>>(),
+        ["github-conn"]
+    );
+}
+
+#[tokio::test]
+async fn an_oauth2_twitter_connection_goes_to_x_s_oauth2_endpoint() {
+    let import = |protocol: &str| {
+        Config::from_auth0_connections(&format!(
+            r#"[{{"name": "x", "strategy": "twitter", "options": {{{protocol}
+                "client_id": "x-client", "client_secret": "s",
+                "upstream_params": {{"screen_name": {{"alias": "login_hint"}}}}}}}}]"#
+        ))
+        .unwrap()
+    };
+    let oauth2 = import(r#""protocol": "oauth2","#);
+    let json = exported(&oauth2, "x");
+    assert_eq!(
+        json["authorization_url"],
+        "https://x.com/i/oauth2/authorize"
+    );
+    assert_eq!(json["protocol"], "oauth2");
+    assert_eq!(json["client_id"], "x-client");
+    let got = location(
+        oauth2,
+        "/authorize?login_hint=jack",
+        "https://x.com/i/oauth2/authorize?response_type=code&client_id=x-client&state=s",
+    )
+    .await;
+    assert_eq!(
+        got,
+        "https://x.com/i/oauth2/authorize?response_type=code&client_id=x-client&state=s&screen_name=jack"
+    );
+
+    // OAuth 1.0a, by default or by name: the old endpoint, no client_id.
+    for protocol in ["", r#""protocol": "oauth1","#] {
+        let json = exported(&import(protocol), "x");
+        assert_eq!(
+            json["authorization_url"],
+            "https://api.twitter.com/oauth/authorize"
+        );
+        assert_eq!(json["protocol"], "oauth1");
+        assert!(json.get("client_id").is_none());
+    }
+}
+
+#[test]
+fn every_error_is_reported_in_one_pass_located_in_the_input() {
+    let err = Config::from_auth0_connections(
+        r#"[{"name": "ok", "strategy": "github", "options": {"client_id": "gh",
+                "upstream_params": {"a": {"value": "1"}}}},
+            {"name": "mystery", "strategy": "oauth2", "options": {"upstream_params": {"a": {"value": "1"}}}},
+            {"strategy": "github", "options": {"upstream_params": {"a": {"value": "1"}}}},
+            {"name": "wp", "strategy": "wordpress", "options": {"upstream_params": {
+                "blog": {"value": "b"}, "redirect_uri": {"value": "https://evil.example/cb"},
+                "x": {"alias": "secret_alias"}}}},
+            {"name": "ok", "strategy": "github", "options": {"upstream_params": {"a": {"value": "1"}}}},
+            {"name": "twin", "strategy": "github", "options": {"client_id": "gh",
+                "upstream_params": {"b": {"value": "2"}}}},
+            {"name": "bad-url", "strategy": "oauth2", "options": {
+                "authorizationURL": "ftp://idp.example/authorize",
+                "upstream_params": {"a": {"value": "1"}}}},
+            42]"#,
+    )
+    .unwrap_err();
+    let paths: Vec<&str> = err.problems().map(|(path, _)| path).collect();
+    assert_eq!(
+        paths,
+        [
+            "[1].options",
+            "[2].name",
+            "[3].options.upstream_params.redirect_uri",
+            "[3].options.upstream_params.x.alias",
+            "[4].name",
+            "[6].options.authorizationURL",
+            "[7]",
+            "[5]",
+        ],
+        "{err:?}"
+    );
+    let messages: Vec<&str> = err.problems().map(|(_, message)| message).collect();
+    assert!(
+        messages[4].contains("given twice (first at [0])"),
+        "{err:?}"
+    );
+    assert!(messages[7].contains("\"ok\""), "{err:?}");
+    assert!(!format!("{err:?}").contains("evil.example"), "{err:?}");
+}
+
+#[test]
+fn every_skipped_connection_is_listed_with_why() {
+    let import = Config::import_auth0(
+        r#"[{"name": "a", "strategy": "github", "options": {"client_secret": "hunter2"}},
+            {"name": "b", "strategy": "github", "options": {"upstream_params": null}},
+            {"name": "c", "strategy": "github", "options": {"upstream_params": {}}},
+            {"name": "d", "strategy": "auth0"},
+            {"name": "e", "strategy": "github", "options": {"upstream_params": {"p": {"value": "1"}}}}]"#,
+    )
+    .unwrap();
+    let skipped: Vec<(&str, &str, &str)> = import
+        .skipped()
+        .iter()
+        .map(|s| (s.connection(), s.path(), s.reason()))
+        .collect();
+    assert_eq!(
+        skipped,
+        [
+            ("a", "[0]", "no options.upstream_params"),
+            ("b", "[1]", "no options.upstream_params"),
+            ("c", "[2]", "options.upstream_params is empty"),
+            ("d", "[3]", "no options.upstream_params"),
+        ]
+    );
+    assert_eq!(
+        import.config().connection_names().collect::<Vec<_>>(),
+        ["e"]
+    );
+    assert!(!format!("{:?}", import.skipped()).contains("hunter2"));
+}
+
+#[test]
+fn this_crate_s_own_configuration_is_told_apart() {
+    let own = r#"{"connections": {"wordpress": {
+        "authorization_url": "https://public-api.wordpress.com/oauth2/authorize",
+        "upstream_params": {"blog": {"value": "b"}}}}}"#;
+    let err = Config::from_auth0_connections(own).unwrap_err();
+    assert_eq!(err.path(), "connections");
+    assert!(
+        err.message().contains("this crate's own configuration"),
+        "{err}"
+    );
 }
 
 /// The imported connection `name` as this crate's JSON form writes it.

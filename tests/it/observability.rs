@@ -300,24 +300,22 @@ async fn file_reloads_and_rejections_are_reported_without_values() {
     let missing = line(&missing, "ERROR");
     assert!(missing.contains("reason=\"config_rejected\""), "{missing}");
     assert!(missing.contains(&*file.to_string_lossy()), "{missing}");
-    assert!(missing.contains(r#"errors=[""]"#), "{missing}");
-    assert!(missing.contains("detail="), "{missing}");
+    assert!(
+        missing.contains(r#"errors=["cannot read the file: "#),
+        "{missing}"
+    );
 
     let invalid = line(&invalid, "ERROR");
     assert!(invalid.contains("reason=\"config_rejected\""), "{invalid}");
     assert!(
-        invalid.contains(
-            r#"errors=["connections.c.upstream_params.state", "connections.c.upstream_params.blog.alais""#
-        ),
+        invalid.contains(r#"errors=["connections.c.upstream_params.state: \"state\" is reserved"#)
+            && invalid.contains(r#"", "connections.c.upstream_params.blog.alais: unknown key"#),
         "{invalid}"
     );
     assert!(!invalid.contains(SECRET), "{invalid}");
 
     let reloaded = line(&reloaded, "INFO");
-    assert!(
-        reloaded.contains("reason=\"config_reloaded\""),
-        "{reloaded}"
-    );
+    assert!(reloaded.contains("reason=\"config_loaded\""), "{reloaded}");
     assert!(
         reloaded.contains(&format!("fingerprint={}", valid.fingerprint())),
         "{reloaded}"

@@ -88,7 +88,8 @@ fn from_path_names_the_file_it_cannot_read_or_parse() {
         err.to_string().contains(&*missing.to_string_lossy()),
         "{err}"
     );
-    assert!(err.to_string().starts_with("cannot read "), "{err}");
+    assert!(err.message().starts_with("cannot read the file: "), "{err}");
+    assert_eq!(err.file(), Some(missing.as_path()));
     assert_eq!(err.problems().count(), 1);
 
     // A directory is not a file.
@@ -123,8 +124,153 @@ fn from_path_names_the_file_it_cannot_read_or_parse() {
         "upstream_params": {"state": {"value": "x"}, "blog": {"alais": "login_hint"}}}}}"#;
     std::fs::write(&invalid, text).unwrap();
     let err = Config::from_path(&invalid).unwrap_err();
-    assert_eq!(err, Config::from_json(text).unwrap_err());
+    let from_json = Config::from_json(text).unwrap_err();
+    assert!(err.problems().eq(from_json.problems()), "{err}");
+    assert_eq!(err.file(), Some(invalid.as_path()));
     assert_eq!(err.path(), "connections.c.upstream_params.state");
+}
+
+/// A named pipe at `path`, made with the system's `mkfifo` (the test fails if it cannot).
+pub(crate) fn mkfifo(path: &Path) {
+    let status = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("mkfifo runs");
+    assert!(status.success(), "mkfifo {}: {status}", path.display());
+}
+
+/// Runs `f` on a thread of its own and returns what it returns; fails the test if it takes
+/// more than 10 s. `fifo` is opened for writing then, so that a reader blocked on it ends.
+pub(crate) fn within_seconds<T: Send + 'static>(
+    what: &str,
+    fifo: &Path,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> T {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    match rx.recv_timeout(Duration::from_secs(10)) {
+        Ok(value) => value,
+        Err(_) => {
+            // Unblock the reader (it has the other end), then fail.
+            let _ = std::fs::OpenOptions::new().write(true).open(fifo);
+            panic!("{what} blocked for 10 s");
+        }
+    }
+}
+
+#[test]
+fn from_path_refuses_a_named_pipe_at_once() {
+    let dir = TempDir::new("from-path-fifo");
+    let fifo = dir.path().join("config.json");
+    mkfifo(&fifo);
+    let link = dir.path().join("link.json");
+    std::os::unix::fs::symlink(&fifo, &link).unwrap();
+    for path in [fifo.clone(), link] {
+        let started = Instant::now();
+        let read = path.clone();
+        let err = within_seconds("Config::from_path of a FIFO", &fifo, move || {
+            Config::from_path(&read)
+        })
+        .unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(2));
+        assert_eq!(err.path(), "");
+        assert_eq!(err.file(), Some(path.as_path()));
+        assert!(err.message().contains("named pipe"), "{err}");
+        assert!(err.to_string().contains(&*path.to_string_lossy()), "{err}");
+    }
+}
+
+#[test]
+fn from_path_reads_only_regular_files_of_at_most_16_mib() {
+    let dir = TempDir::new("from-path-kinds");
+    // A character device that reads as empty: not read at all.
+    let err = Config::from_path("/dev/null").unwrap_err();
+    assert!(err.message().contains("character device"), "{err}");
+    let err = Config::from_path(dir.path()).unwrap_err();
+    assert!(err.message().contains("a directory"), "{err}");
+
+    // One byte over 16 MiB (sparse: nothing is written).
+    let large = dir.path().join("large.json");
+    let file = std::fs::File::create(&large).unwrap();
+    file.set_len(16 * 1024 * 1024 + 1).unwrap();
+    let err = Config::from_path(&large).unwrap_err();
+    assert!(err.message().contains("larger than 16 MiB"), "{err}");
+    assert_eq!(err.file(), Some(large.as_path()));
+    // 16 MiB exactly is read (and is not JSON: zero bytes).
+    file.set_len(16 * 1024 * 1024).unwrap();
+    let err = Config::from_path(&large).unwrap_err();
+    assert!(err.message().starts_with("invalid JSON"), "{err}");
+    // Through a symlink, a regular file is read.
+    let real = dir.path().join("real.json");
+    std::fs::write(&real, version("1")).unwrap();
+    let link = dir.path().join("link.json");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    assert_eq!(Config::from_path(&link).unwrap(), config(&version("1")));
+}
+
+#[test]
+fn a_watched_named_pipe_never_blocks_and_the_watch_drops_at_once() {
+    let dir = TempDir::new("watch-fifo");
+    let fifo = dir.path().join("config.json");
+    mkfifo(&fifo);
+    let layer = UpstreamParamsLayer::new(config(&version("0")));
+    let handle = layer.handle();
+    let path = fifo.clone();
+    let started = Instant::now();
+    let (error, took_to_drop) = within_seconds("watch_file of a FIFO", &fifo, move || {
+        let watch = handle.watch_file(&path, Duration::from_millis(1));
+        // Give the thread many reads of the pipe.
+        std::thread::sleep(Duration::from_millis(50));
+        let error = watch.error();
+        let dropping = Instant::now();
+        drop(watch);
+        (error, dropping.elapsed())
+    });
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(took_to_drop < Duration::from_secs(2), "{took_to_drop:?}");
+    let error = error.expect("a FIFO is an error");
+    assert!(error.message().contains("named pipe"), "{error}");
+    assert_eq!(*layer.handle().load(), config(&version("0")));
+}
+
+#[test]
+fn a_config_error_debug_prints_one_problem_a_line_naming_the_file() {
+    let dir = TempDir::new("debug");
+    let file = dir.path().join("config.json");
+    std::fs::write(
+        &file,
+        r#"{"connections": {"c": {"authorization_url": "https://idp.example/a",
+            "upstream_params": {"state": {"value": "x"}, "blog": {"alais": "login_hint"}},
+            "dry_run": 1}}}"#,
+    )
+    .unwrap();
+    let err = Config::from_path(&file).unwrap_err();
+    // What `fn main() -> Result<(), Box<dyn Error>>` prints after "Error: ".
+    let boxed: Box<dyn std::error::Error> = Box::new(err.clone());
+    let debug = format!("{boxed:?}");
+    let lines: Vec<&str> = debug.lines().collect();
+    let file = file.display().to_string();
+    let expected: Vec<String> = err
+        .problems()
+        .map(|(path, message)| format!("{file}: {path}: {message}"))
+        .collect();
+    assert_eq!(lines, expected);
+    assert!(lines.len() >= 3, "{debug}");
+    assert!(!debug.contains("ConfigError"), "{debug}");
+    assert!(!debug.contains("Problem"), "{debug}");
+    // Display: the same, on one line.
+    assert_eq!(err.to_string(), expected.join("; "));
+    // Without a file, and for a problem with the whole document.
+    let err = Config::from_json("[]").unwrap_err();
+    assert_eq!(format!("{err:?}"), "expected an object, found an array");
+    let missing = dir.path().join("missing.json");
+    let err = Config::from_path(&missing).unwrap_err();
+    assert!(
+        format!("{err:?}").starts_with(&format!("{}: cannot read the file: ", missing.display())),
+        "{err:?}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -708,6 +854,48 @@ fn the_file_wins_over_a_store_only_when_it_changes() {
     let v2 = config(&version("2")).fingerprint();
     eventually("the changed file to load", || fingerprint_of(&layer) == v2);
     drop(watch);
+}
+
+#[test]
+fn an_update_outlives_a_file_that_goes_away_and_comes_back_unchanged() {
+    let dir = TempDir::new("watch-transient");
+    let file = dir.path().join("config.json");
+    dir.replace("config.json", &version("1"));
+    let layer = UpstreamParamsLayer::new(Config::default());
+    let handle = layer.handle();
+    let watch = handle.watch_file(&file, Duration::from_millis(5));
+    assert_eq!(*handle.load(), config(&version("1")));
+    let updated = handle
+        .update(|current| {
+            current.merge_patch(
+                r#"{"connections": {"idp": {"upstream_params": {"extra": {"value": "u"}}}}}"#,
+            )
+        })
+        .unwrap();
+
+    // Moved away for ~100 ms (a deployment tool's delete-then-write), then back as it was.
+    let away = dir.path().join("config.json.moved");
+    std::fs::rename(&file, &away).unwrap();
+    eventually("the missing file to be seen", || watch.error().is_some());
+    std::thread::sleep(Duration::from_millis(100));
+    std::fs::rename(&away, &file).unwrap();
+    eventually("the file to read again", || watch.error().is_none());
+    std::thread::sleep(Duration::from_millis(50));
+    assert_eq!(*handle.load(), *updated, "the update was undone");
+
+    // Half written, then whole again, the same bytes: the update still stays.
+    let text = version("1");
+    dir.replace("config.json", &text[..text.len() / 2]);
+    eventually("the cut file to be rejected", || watch.error().is_some());
+    dir.replace("config.json", &text);
+    eventually("the whole file to read again", || watch.error().is_none());
+    std::thread::sleep(Duration::from_millis(50));
+    assert_eq!(*handle.load(), *updated, "the update was undone");
+
+    // A real change wins.
+    dir.replace("config.json", &version("2"));
+    let v2 = config(&version("2")).fingerprint();
+    eventually("the changed file to load", || fingerprint_of(&layer) == v2);
 }
 
 #[test]

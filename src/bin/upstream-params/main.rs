@@ -15,6 +15,7 @@
 #![forbid(unsafe_code)]
 
 mod explain;
+mod import;
 mod output;
 mod summary;
 
@@ -75,12 +76,11 @@ enum Command {
         file: PathBuf,
     },
     /// Convert Auth0 Management API connection objects to this crate's JSON (on stdout).
+    ///
+    /// Lists on stderr every connection skipped and why, and every error located in the
+    /// input (`[3].options.upstream_params.redirect_uri`).
     #[command(name = "import-auth0", after_help = EXIT_STATUS)]
-    ImportAuth0 {
-        /// Auth0 connections as `GET /api/v2/connections` (an array) or
-        /// `GET /api/v2/connections/{id}` (one object) return them.
-        file: PathBuf,
-    },
+    ImportAuth0(import::ImportArgs),
     /// Print the JSON Schema (draft 2020-12) of the configuration.
     #[command(after_help = EXIT_STATUS)]
     Schema,
@@ -126,7 +126,11 @@ impl Failure {
 
 impl From<ConfigError> for Failure {
     fn from(error: ConfigError) -> Self {
-        Failure::Invalid(problems(&error, str::to_owned))
+        let file = error.file().map(|file| file.display().to_string());
+        Failure::Invalid(problems(&error, |message| match &file {
+            Some(file) => format!("{file}: {message}"),
+            None => message.to_owned(),
+        }))
     }
 }
 
@@ -158,6 +162,9 @@ fn main() -> ExitCode {
             return ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(2));
         }
     };
+    if let Command::ImportAuth0(args) = &cli.command {
+        return import::main(args);
+    }
     let mut out = Out::default();
     match run(cli.command, &mut out).and_then(|()| out.flush()) {
         Ok(()) => ExitCode::SUCCESS,
@@ -185,9 +192,8 @@ fn run(command: Command, out: &mut Out) -> Result<(), Failure> {
         Command::Fingerprint { file } => {
             out.line(&load(&file)?.fingerprint());
         }
-        Command::ImportAuth0 { file } => {
-            out.line(&load_auth0(&file)?.to_json());
-        }
+        // Run by `import::main`, before `run`.
+        Command::ImportAuth0(_) => {}
         Command::Schema => out.push(SCHEMA),
     }
     Ok(())

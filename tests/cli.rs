@@ -3,8 +3,9 @@
 
 #![cfg(feature = "cli")]
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 use tower_upstream_params::{AliasSources, Config, UpstreamValues};
 
@@ -20,15 +21,56 @@ struct Run {
     stderr: String,
 }
 
+const BIN: &str = env!("CARGO_BIN_EXE_upstream-params");
+
 fn run(args: &[&str]) -> Run {
+    finish(
+        Command::new(BIN)
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("the binary runs"),
+    )
+}
+
+/// Runs the command with `stdin` on its standard input.
+fn run_with_stdin(args: &[&str], stdin: &[u8]) -> Run {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let mut pipe = child.stdin.take().expect("a stdin pipe");
+    let input = stdin.to_vec();
+    let writer = std::thread::spawn(move || {
+        // The command may stop reading early (a usage error): a broken pipe is fine.
+        let _ = pipe.write_all(&input);
+    });
+    let output = child.wait_with_output().expect("the binary ends");
+    writer.join().expect("the writer thread ends");
+    finish(output)
+}
+
+/// Runs a bash command line, with `$BIN` the command, as an operator's shell would.
+fn run_shell(script: &str) -> Run {
+    finish(
+        Command::new("bash")
+            .args(["-c", script])
+            .env("BIN", BIN)
+            .stdin(Stdio::null())
+            .output()
+            .expect("bash runs (the tests need it for process substitution)"),
+    )
+}
+
+fn finish(output: Output) -> Run {
     let Output {
         status,
         stdout,
         stderr,
-    } = Command::new(env!("CARGO_BIN_EXE_upstream-params"))
-        .args(args)
-        .output()
-        .expect("the binary runs");
+    } = output;
     Run {
         status: status.code().expect("an exit status, not a signal"),
         stdout: String::from_utf8(stdout).expect("UTF-8 stdout"),
@@ -98,11 +140,11 @@ fn validate_prints_every_error_with_its_path_and_exits_1() {
     ] {
         assert!(out.stderr.contains(path), "{path} in {}", out.stderr);
     }
-    // One line per problem, exactly the library's.
+    // One line per problem, exactly the library's, naming the file.
     let error = Config::from_path(INVALID).unwrap_err();
     let expected: Vec<String> = error
         .problems()
-        .map(|(path, message)| format!("error: {path}: {message}"))
+        .map(|(path, message)| format!("error: {INVALID}: {path}: {message}"))
         .collect();
     assert_eq!(out.stderr.lines().collect::<Vec<_>>(), expected);
 
@@ -122,13 +164,92 @@ fn validate_prints_every_error_with_its_path_and_exits_1() {
     let error = Config::from_path(&many).unwrap_err();
     assert!(error.problems().count() >= 5, "{error}");
     for (path, message) in error.problems() {
-        let line = format!("error: {path}: {message}");
+        let line = format!("error: {}: {path}: {message}", path_str(&many));
         assert!(
             out.stderr.lines().any(|l| l == line),
             "{line} in {}",
             out.stderr
         );
     }
+}
+
+#[test]
+fn each_file_is_read_once_pipes_and_standard_input_included() {
+    let text = std::fs::read(EXAMPLE).unwrap();
+    let fingerprint = Config::from_path(EXAMPLE).unwrap().fingerprint();
+    // `cat config.json | upstream-params validate /dev/stdin`, and `-`.
+    for file in ["/dev/stdin", "-"] {
+        let out = run_with_stdin(&["validate", file], &text);
+        assert_eq!(out.status, 0, "{file}: {}", out.stderr);
+        assert!(out.stdout.contains(&fingerprint), "{}", out.stdout);
+        let out = run_with_stdin(&["fingerprint", file], &text);
+        assert_eq!(out.stdout, format!("{fingerprint}\n"), "{}", out.stderr);
+        let out = run_with_stdin(&["explain", file, GOOGLE], &text);
+        assert_eq!(out.status, 0, "{file}: {}", out.stderr);
+    }
+    // `validate <(...)`: a pipe that can be read once.
+    let out = run_shell(&format!("\"$BIN\" validate <(cat '{EXAMPLE}')"));
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    assert!(out.stdout.contains(&fingerprint), "{}", out.stdout);
+    // A message about standard input names it.
+    let out = run_with_stdin(&["validate", "-"], b"{\"connections\": ");
+    assert_eq!(out.status, 1);
+    assert!(out.stderr.starts_with("error: <stdin>: invalid JSON"), "{}", out.stderr);
+    // Standard input cannot be read twice.
+    let out = run_with_stdin(&["validate", "-", "-"], &text);
+    assert_eq!(out.status, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("only once"), "{}", out.stderr);
+}
+
+#[test]
+fn every_message_names_the_file() {
+    for (name, contents) in [
+        ("null.json", "null"),
+        ("array.json", "[]"),
+        ("number.json", "1"),
+        ("invalid.json", r#"{"connections": {"x": {}}}"#),
+    ] {
+        let file = temp_file(name, contents.as_bytes());
+        for command in ["validate", "fingerprint"] {
+            let out = run(&[command, path_str(&file)]);
+            assert_eq!(out.status, 1, "{command} {name}: {}", out.stderr);
+            assert!(!out.stderr.is_empty());
+            for line in out.stderr.lines() {
+                let names = ["error", "hint"]
+                    .iter()
+                    .any(|kind| line.starts_with(&format!("{kind}: {}: ", path_str(&file))));
+                assert!(names, "{command} {name}: {line}");
+            }
+        }
+    }
+}
+
+#[test]
+fn names_are_printed_with_control_characters_escaped() {
+    // A connection name and a file name that would drive the terminal.
+    let file = temp_file(
+        "evil\u{1b}[2J\nname.json",
+        "{\"connections\": {\"evil\\u001b[31m\": {\"authorization_url\": \"https://idp.example/a\",
+            \"upstream_params\": {\"blog\": {\"value\": \"b\"}}}}}"
+            .as_bytes(),
+    );
+    for args in [
+        vec!["validate", path_str(&file)],
+        vec!["explain", path_str(&file), "https://idp.example/a"],
+        vec!["explain", path_str(&file), "https://idp.example/a", "--connection", "x\u{1b}"],
+    ] {
+        let out = run(&args);
+        let all = format!("{}{}", out.stdout, out.stderr);
+        assert!(!all.contains('\u{1b}'), "{args:?}: {all}");
+        assert!(
+            all.contains("\\u{1b}") || all.contains("\\u001b"),
+            "{args:?}: {all}"
+        );
+    }
+    let missing = format!("{}/no\u{7}such\u{1b}.json", env!("CARGO_TARGET_TMPDIR"));
+    let out = run(&["validate", &missing]);
+    assert_eq!(out.status, 2);
+    assert!(out.stderr.contains("no\\u{7}such\\u{1b}.json"), "{}", out.stderr);
 }
 
 #[test]
@@ -176,8 +297,13 @@ fn usage_errors_exit_2() {
         &[][..],
         &["frobnicate"],
         &["validate"],
-        &["validate", EXAMPLE, "--strict"],
-        &["validate", EXAMPLE, "extra"],
+        &["validate", EXAMPLE, "--strict=yes"],
+        &["validate", EXAMPLE, "--format", "yaml"],
+        &["explain", EXAMPLE, "not a url"],
+        &["explain", EXAMPLE, "/o/oauth2/v2/auth?client_id=x"],
+        &["explain", EXAMPLE, GOOGLE, "--connection", "nope"],
+        &["diff", EXAMPLE],
+        &["test", EXAMPLE],
         &["explain", EXAMPLE],
         &["explain", EXAMPLE, GOOGLE, "--value", "org_domain"],
         &["explain", EXAMPLE, GOOGLE, "--value", "=x"],
@@ -250,7 +376,15 @@ fn explain_prints_the_connection_outcomes_sources_and_new_url() {
     assert!(location.contains(&format!("hd={secret}")));
 
     let lines: Vec<&str> = out.stdout.lines().collect();
-    assert_eq!(lines[0], "connection: google-acme");
+    assert_eq!(
+        lines[0],
+        format!("config: {EXAMPLE} (fingerprint {})", config.fingerprint())
+    );
+    assert_eq!(lines[1], "connection: google-acme");
+    assert_eq!(
+        lines[2],
+        "event: INFO redirect to upstream identity provider (rewritten=true, dry_run=false)"
+    );
     assert!(
         lines.contains(&format!("new URL: {location}").as_str()),
         "{}",
@@ -300,7 +434,7 @@ fn explain_reports_drops_and_unchanged_urls() {
     let out = run(&["explain", EXAMPLE, twitter]);
     assert_eq!(out.status, 0);
     assert!(
-        out.stdout.starts_with("connection: twitter\n"),
+        out.stdout.contains("\nconnection: twitter\n"),
         "{}",
         out.stdout
     );
@@ -330,33 +464,6 @@ fn explain_reports_drops_and_unchanged_urls() {
 }
 
 #[test]
-fn explain_says_when_no_connection_is_selected() {
-    for args in [
-        vec!["explain", EXAMPLE, "https://idp.example/authorize?x=1"],
-        vec!["explain", EXAMPLE, "not a url"],
-        // A client_id that selects none of the connections on Google's endpoint.
-        vec![
-            "explain",
-            EXAMPLE,
-            "https://accounts.google.com/o/oauth2/v2/auth?client_id=other",
-        ],
-        vec!["explain", EXAMPLE, GOOGLE, "--connection", "twitter"],
-        vec!["explain", EXAMPLE, GOOGLE, "--connection", "nope"],
-    ] {
-        let out = run(&args);
-        assert_eq!(out.status, 0, "{args:?}: {}", out.stderr);
-        assert!(
-            out.stdout.starts_with("connection: none selected"),
-            "{args:?}: {}",
-            out.stdout
-        );
-        assert!(out.stdout.ends_with("new URL: unchanged\n"));
-    }
-    let out = run(&["explain", EXAMPLE, GOOGLE, "--connection", "nope"]);
-    assert!(out.stdout.contains("no connection is named \"nope\""));
-}
-
-#[test]
 fn explain_of_a_dry_run_connection_changes_nothing() {
     let file = temp_file(
         "dry-run.json",
@@ -371,7 +478,7 @@ fn explain_of_a_dry_run_connection_changes_nothing() {
     ]);
     assert_eq!(out.status, 0);
     assert!(
-        out.stdout.starts_with("connection: wp (dry run"),
+        out.stdout.contains("\nconnection: wp (dry run"),
         "{}",
         out.stdout
     );

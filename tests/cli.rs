@@ -194,7 +194,11 @@ fn each_file_is_read_once_pipes_and_standard_input_included() {
     // A message about standard input names it.
     let out = run_with_stdin(&["validate", "-"], b"{\"connections\": ");
     assert_eq!(out.status, 1);
-    assert!(out.stderr.starts_with("error: <stdin>: invalid JSON"), "{}", out.stderr);
+    assert!(
+        out.stderr.starts_with("error: <stdin>: invalid JSON"),
+        "{}",
+        out.stderr
+    );
     // Standard input cannot be read twice.
     let out = run_with_stdin(&["validate", "-", "-"], &text);
     assert_eq!(out.status, 2, "{}", out.stderr);
@@ -236,7 +240,13 @@ fn names_are_printed_with_control_characters_escaped() {
     for args in [
         vec!["validate", path_str(&file)],
         vec!["explain", path_str(&file), "https://idp.example/a"],
-        vec!["explain", path_str(&file), "https://idp.example/a", "--connection", "x\u{1b}"],
+        vec![
+            "explain",
+            path_str(&file),
+            "https://idp.example/a",
+            "--connection",
+            "x\u{1b}",
+        ],
     ] {
         let out = run(&args);
         let all = format!("{}{}", out.stdout, out.stderr);
@@ -249,7 +259,11 @@ fn names_are_printed_with_control_characters_escaped() {
     let missing = format!("{}/no\u{7}such\u{1b}.json", env!("CARGO_TARGET_TMPDIR"));
     let out = run(&["validate", &missing]);
     assert_eq!(out.status, 2);
-    assert!(out.stderr.contains("no\\u{7}such\\u{1b}.json"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("no\\u{7}such\\u{1b}.json"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
@@ -545,4 +559,524 @@ fn schema_is_the_file() {
     let out = run(&["schema"]);
     assert_eq!(out.status, 0);
     assert_eq!(out.stdout, std::fs::read_to_string(SCHEMA).unwrap());
+}
+
+/// The documented shapes of `--format json`, as serde types: every key required (`req` on
+/// the nullable ones), no other key allowed. Parsing a command's stdout into one of these
+/// proves it is one JSON document of that shape.
+mod shape {
+    use serde::{Deserialize, Deserializer};
+    use serde_json::Value;
+
+    /// A key that must be there, even when its value is `null`.
+    fn req<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<T, D::Error> {
+        T::deserialize(d)
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Problem {
+        #[serde(deserialize_with = "req")]
+        pub file: Option<String>,
+        pub path: String,
+        pub pointer: String,
+        pub message: String,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Failure {
+        pub status: u8,
+        pub errors: Vec<Problem>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Validate {
+        pub ok: bool,
+        pub strict: bool,
+        pub files: Vec<File>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct File {
+        pub file: String,
+        pub status: String,
+        #[serde(deserialize_with = "req")]
+        pub fingerprint: Option<String>,
+        pub connections: Vec<Connection>,
+        pub errors: Vec<Problem>,
+        pub warnings: Vec<Problem>,
+        #[serde(deserialize_with = "req")]
+        pub hint: Option<String>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Connection {
+        pub name: String,
+        pub authorization_url: String,
+        #[serde(deserialize_with = "req")]
+        pub client_id: Option<String>,
+        pub protocol: String,
+        pub dry_run: bool,
+        pub params: Vec<Param>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Param {
+        pub name: String,
+        pub kind: String,
+        #[serde(deserialize_with = "req")]
+        pub mode: Option<String>,
+        #[serde(deserialize_with = "req")]
+        pub alias: Option<String>,
+        #[serde(deserialize_with = "req")]
+        pub source: Option<String>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Fingerprint {
+        pub file: String,
+        pub fingerprint: String,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct ConfigRef {
+        pub file: String,
+        pub fingerprint: String,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Explain {
+        pub config: ConfigRef,
+        pub url: String,
+        #[serde(deserialize_with = "req")]
+        pub connection: Option<String>,
+        pub dry_run: bool,
+        #[serde(deserialize_with = "req")]
+        pub event: Option<Event>,
+        #[serde(deserialize_with = "req")]
+        pub miss: Option<Miss>,
+        pub params: Vec<Outcome>,
+        pub rewritten: bool,
+        #[serde(deserialize_with = "req")]
+        pub location: Option<String>,
+        #[serde(deserialize_with = "req")]
+        pub dry_run_location: Option<String>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Event {
+        pub level: String,
+        #[serde(deserialize_with = "req")]
+        pub reason: Option<String>,
+        pub message: String,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Miss {
+        pub kind: String,
+        pub message: String,
+        #[serde(deserialize_with = "req")]
+        pub nearest: Option<Nearest>,
+        pub client_ids: Vec<ClientId>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Nearest {
+        pub connection: String,
+        pub authorization_url: String,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct ClientId {
+        pub connection: String,
+        #[serde(deserialize_with = "req")]
+        pub client_id: Option<String>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Outcome {
+        pub name: String,
+        pub outcome: String,
+        #[serde(deserialize_with = "req")]
+        pub source: Option<String>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Test {
+        pub ok: bool,
+        pub config: ConfigRef,
+        pub cases_file: String,
+        pub total: usize,
+        pub passed: usize,
+        pub failed: usize,
+        pub results: Vec<CaseResult>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct CaseResult {
+        pub index: usize,
+        #[serde(deserialize_with = "req")]
+        pub name: Option<String>,
+        pub ok: bool,
+        pub failures: Vec<Mismatch>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Mismatch {
+        pub path: String,
+        pub pointer: String,
+        pub expected: Value,
+        pub actual: Value,
+        pub message: String,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Diff {
+        pub equal: bool,
+        pub old: ConfigRef,
+        pub new: ConfigRef,
+        pub connections: Vec<ConnectionChange>,
+        pub settings: Vec<Change>,
+        pub undetailed: bool,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct ConnectionChange {
+        pub name: String,
+        pub change: String,
+        pub fields: Vec<Change>,
+        pub params: Vec<ParamChange>,
+        pub params_reordered: bool,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct ParamChange {
+        pub name: String,
+        pub change: String,
+        pub changes: Vec<Change>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Change {
+        pub attribute: String,
+        pub old: Value,
+        pub new: Value,
+        pub redacted: bool,
+    }
+}
+
+/// `out`'s stdout as one JSON document of shape `T`.
+fn json<T: serde::de::DeserializeOwned>(out: &Run) -> T {
+    serde_json::from_str(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not one document of the documented shape: {e}\n{}{}",
+            out.stdout, out.stderr
+        )
+    })
+}
+
+/// A configuration with every warning `validate` gives, and nothing wrong.
+const WARNINGS: &str = r#"{"connections": {
+    "slash": {"authorization_url": "https://idp.example/authorize/"},
+    "plain": {"authorization_url": "http://idp.example/authorize"},
+    "local": {"authorization_url": "http://localhost:8080/authorize"},
+    "hint": {"authorization_url": "https://hint.example/authorize",
+             "upstream_params": {"login_hint": {"value": "jane@acme.com"}}},
+    "okta": {"authorization_url": "https://*.okta.com/oauth2/v1/authorize",
+             "upstream_params": {"login_hint": {"alias": "login_hint"}}},
+    "okta-pinned": {"authorization_url": "https://*.okta.com/oauth2/v1/authorize",
+             "client_id": "acme",
+             "upstream_params": {"login_hint": {"alias": "login_hint"}}}
+}}"#;
+
+#[test]
+fn validate_takes_several_files_and_the_worst_status_wins() {
+    let out = run(&["validate", EXAMPLE, INVALID]);
+    assert_eq!(out.status, 1, "{}", out.stderr);
+    assert!(
+        out.stdout.starts_with(&format!("ok: {EXAMPLE}: ")),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stderr.contains(&format!(
+            "error: {INVALID}: connections.x.authorization_url: "
+        )),
+        "{}",
+        out.stderr
+    );
+    let out = run(&["validate", INVALID, MISSING, EXAMPLE]);
+    assert_eq!(out.status, 2, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains(&format!("error: cannot read {MISSING}"))
+    );
+    assert!(out.stdout.contains(&format!("ok: {EXAMPLE}: ")));
+    let out = run(&["validate", EXAMPLE, EXAMPLE]);
+    assert_eq!(out.status, 0);
+    assert_eq!(out.stdout.matches("ok: ").count(), 2);
+}
+
+#[test]
+fn validate_warns_without_changing_the_status_unless_strict() {
+    let file = temp_file("warnings.json", WARNINGS.as_bytes());
+    let name = path_str(&file);
+    let out = run(&["validate", name]);
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    let warnings: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("warning: "))
+        .collect();
+    let expected = [
+        "connections.slash.authorization_url: the path ends in '/'",
+        "connections.plain.authorization_url: an http URL off loopback",
+        "connections.hint.upstream_params.login_hint: a static login_hint",
+        "connections.okta.upstream_params.login_hint: a wildcard host without client_id",
+    ];
+    assert_eq!(warnings.len(), expected.len(), "{}", out.stderr);
+    for (line, start) in warnings.iter().zip(expected) {
+        assert!(
+            line.starts_with(&format!("warning: {name}: {start}")),
+            "{line}"
+        );
+    }
+    let out = run(&["validate", "--strict", name]);
+    assert_eq!(out.status, 1, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains(&format!("error: {name}: 4 warnings with --strict"))
+    );
+
+    // An empty configuration loads, with a warning.
+    let empty = temp_file("empty.json", b"{}");
+    let out = run(&["validate", path_str(&empty)]);
+    assert_eq!(out.status, 0);
+    assert!(
+        out.stderr.starts_with(&format!(
+            "warning: {}: the configuration has no connection",
+            path_str(&empty)
+        )),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(run(&["validate", "--strict", path_str(&empty)]).status, 1);
+    // The example has none.
+    let out = run(&["validate", "--strict", EXAMPLE]);
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    assert!(out.stderr.is_empty(), "{}", out.stderr);
+}
+
+#[test]
+fn validate_hints_at_the_other_format() {
+    let auth0 = temp_file("hint-auth0.json", AUTH0.as_bytes());
+    let out = run(&["validate", path_str(&auth0)]);
+    assert_eq!(out.status, 1);
+    assert!(
+        out.stderr
+            .contains(&format!("hint: {}: ", path_str(&auth0)))
+            && out.stderr.contains("did you mean --auth0?"),
+        "{}",
+        out.stderr
+    );
+    let one = temp_file(
+        "hint-auth0-one.json",
+        br#"{"name": "WPConn", "strategy": "wordpress", "options": {}}"#,
+    );
+    assert!(
+        run(&["validate", path_str(&one)])
+            .stderr
+            .contains("did you mean --auth0?")
+    );
+    let out = run(&["validate", "--auth0", EXAMPLE]);
+    assert_eq!(out.status, 1);
+    assert!(out.stderr.contains("without --auth0?"), "{}", out.stderr);
+    // No hint where the format is right and only the content is wrong.
+    assert!(!run(&["validate", INVALID]).stderr.contains("hint:"));
+}
+
+#[test]
+fn validate_json_has_the_documented_shape_and_status() {
+    let config = Config::from_path(EXAMPLE).unwrap();
+    let out = run(&["validate", "--format", "json", EXAMPLE]);
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    let doc: shape::Validate = json(&out);
+    assert!(doc.ok && !doc.strict);
+    let [file] = &doc.files[..] else {
+        panic!("{doc:?}")
+    };
+    assert_eq!((file.file.as_str(), file.status.as_str()), (EXAMPLE, "ok"));
+    assert_eq!(
+        file.fingerprint.as_deref(),
+        Some(config.fingerprint().as_str())
+    );
+    assert!(file.errors.is_empty() && file.warnings.is_empty() && file.hint.is_none());
+    let names: Vec<&str> = file.connections.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, config.connection_names().collect::<Vec<_>>());
+    let google = &file.connections[2];
+    assert_eq!(
+        google.client_id.as_deref(),
+        Some("acme.apps.googleusercontent.com")
+    );
+    assert_eq!(
+        (google.protocol.as_str(), google.dry_run),
+        ("oauth2", false)
+    );
+    let kinds: Vec<(&str, &str, Option<&str>, Option<&str>)> = google
+        .params
+        .iter()
+        .map(|p| {
+            (
+                p.name.as_str(),
+                p.kind.as_str(),
+                p.mode.as_deref(),
+                p.source.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("prompt", "value", Some("merge"), None),
+            ("hd", "alias", Some("replace"), Some("broker")),
+            ("login_hint", "alias", Some("replace"), Some("any")),
+        ]
+    );
+    // No static value anywhere in it.
+    assert!(!out.stdout.contains("select_account"), "{}", out.stdout);
+    assert!(!out.stdout.contains("myblog.wordpress.com"));
+
+    // Problems located by JSON Pointer, where names hold dots and spaces.
+    let dotted = temp_file(
+        "dotted.json",
+        br#"{"connections": {
+            "acme.com google": {"authorization_url": "https://accounts.google.com/o/oauth2/v2/auth",
+                "upstream_params": {"hd": {"alais": "org_domain"}}},
+            "acme": {"authorization_url": "https://a.example/authorize"}}}"#,
+    );
+    let warned = temp_file("warned.json", WARNINGS.as_bytes());
+    let out = run(&[
+        "validate",
+        "--format",
+        "json",
+        path_str(&dotted),
+        path_str(&warned),
+        MISSING,
+    ]);
+    assert_eq!(out.status, 2, "{}", out.stderr);
+    let doc: shape::Validate = json(&out);
+    assert!(!doc.ok);
+    let statuses: Vec<&str> = doc.files.iter().map(|f| f.status.as_str()).collect();
+    assert_eq!(statuses, ["invalid", "ok", "unreadable"]);
+    let invalid = &doc.files[0];
+    assert!(invalid.fingerprint.is_none());
+    let pointers: Vec<&str> = invalid.errors.iter().map(|p| p.pointer.as_str()).collect();
+    assert!(
+        pointers.contains(&"/connections/acme.com google/upstream_params/hd/alais"),
+        "{pointers:?}"
+    );
+    for problem in &invalid.errors {
+        assert_eq!(problem.file.as_deref(), Some(path_str(&dotted)));
+        assert!(
+            problem.path.starts_with("connections.acme.com google."),
+            "{problem:?}"
+        );
+    }
+    let warnings: Vec<(&str, &str)> = doc.files[1]
+        .warnings
+        .iter()
+        .map(|w| (w.path.as_str(), w.pointer.as_str()))
+        .collect();
+    assert_eq!(
+        warnings[0],
+        (
+            "connections.slash.authorization_url",
+            "/connections/slash/authorization_url"
+        )
+    );
+    assert_eq!(warnings.len(), 4);
+    let unreadable = &doc.files[2];
+    assert!(
+        unreadable.errors[0]
+            .message
+            .starts_with(&format!("cannot read {MISSING}"))
+    );
+    assert_eq!(unreadable.errors[0].pointer, "");
+
+    // --strict: the warnings fail the run, and the document says so.
+    let out = run(&[
+        "validate",
+        "--format",
+        "json",
+        "--strict",
+        path_str(&warned),
+    ]);
+    assert_eq!(out.status, 1);
+    let doc: shape::Validate = json(&out);
+    assert!(!doc.ok && doc.strict);
+    // A file of the other format: its hint.
+    let auth0 = temp_file("json-auth0.json", AUTH0.as_bytes());
+    let out = run(&["validate", "--format", "json", path_str(&auth0)]);
+    assert_eq!(out.status, 1);
+    let doc: shape::Validate = json(&out);
+    assert!(
+        doc.files[0]
+            .hint
+            .as_deref()
+            .unwrap_or("")
+            .contains("--auth0")
+    );
+    // A usage error clap finds prints nothing on stdout.
+    let out = run(&["validate", "--format", "json"]);
+    assert_eq!(out.status, 2);
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn fingerprint_json_has_the_documented_shape_and_status() {
+    let out = run(&["fingerprint", "--format", "json", EXAMPLE]);
+    assert_eq!(out.status, 0);
+    let doc: shape::Fingerprint = json(&out);
+    assert_eq!(doc.file, EXAMPLE);
+    assert_eq!(
+        doc.fingerprint,
+        Config::from_path(EXAMPLE).unwrap().fingerprint()
+    );
+    let out = run(&["fingerprint", "--format", "json", INVALID]);
+    assert_eq!(out.status, 1);
+    let doc: shape::Failure = json(&out);
+    assert_eq!(doc.status, 1);
+    let pointers: Vec<&str> = doc.errors.iter().map(|p| p.pointer.as_str()).collect();
+    assert_eq!(
+        pointers,
+        [
+            "/connections/x/authorization_url",
+            "/connections/x/upstream_params/state"
+        ]
+    );
+    let out = run(&["fingerprint", "--format", "json", MISSING]);
+    assert_eq!(out.status, 2);
+    let doc: shape::Failure = json(&out);
+    assert_eq!(doc.status, 2);
+    assert!(doc.errors[0].message.contains(MISSING));
 }

@@ -160,7 +160,9 @@ impl Mismatch {
             path.push_str(key);
         }
         let index = index.to_string();
-        let all = ["cases", index.as_str()].into_iter().chain(keys.iter().copied());
+        let all = ["cases", index.as_str()]
+            .into_iter()
+            .chain(keys.iter().copied());
         Mismatch {
             path,
             pointer: pointer(all),

@@ -25,7 +25,8 @@ JSON output (--format json):
                                 \"changes\": [CHANGE] (kind, value, alias, source, default,
                                                      pattern, max_len, mode)}],
                     \"params_reordered\": bool}],
-   \"settings\": [CHANGE] (top-level keys but connections: limits, query_aliases, ...),
+   \"settings\": [CHANGE] (the top-level settings, each limit on its own:
+                limits.max_value_len, limits.max_location_len, query_aliases, ...),
    \"undetailed\": bool (the fingerprints differ in a way not listed above)}
   CHANGE: {\"attribute\": string, \"old\": JSON value | null, \"new\": JSON value | null,
            \"redacted\": bool (a static value or default: old and new are null)}
@@ -109,7 +110,12 @@ impl Change {
         if self.redacted {
             format!("{} changed", self.attribute)
         } else {
-            format!("{}: {} -> {}", self.attribute, shown(&self.old), shown(&self.new))
+            format!(
+                "{}: {} -> {}",
+                self.attribute,
+                shown(&self.old),
+                shown(&self.new)
+            )
         }
     }
 }
@@ -330,11 +336,7 @@ fn param_changes(before: Option<&ParamInfo>, after: &ParamInfo) -> Vec<Change> {
     );
     // Values are never shown: only that there is one, or that it changed.
     for (attribute, old, new) in [
-        (
-            "value",
-            before.map(ParamInfo::value),
-            after.value(),
-        ),
+        ("value", before.map(ParamInfo::value), after.value()),
         (
             "default",
             before.map(ParamInfo::default_value),
@@ -348,19 +350,11 @@ fn param_changes(before: Option<&ParamInfo>, after: &ParamInfo) -> Vec<Change> {
     changes
 }
 
-/// The top-level keys but `connections`, compared in the JSON forms (`limits`,
-/// `query_aliases`, ...: names and numbers, never a value).
+/// The top-level keys but `connections`, compared in the JSON forms as they mean (each limit
+/// with its default, `query_aliases` as a set, `dry_run` false when absent): names and
+/// numbers, never a value.
 fn settings(old: &Config, new: &Config) -> Vec<Change> {
-    let tree = |config: &Config| -> serde_json::Map<String, Value> {
-        match serde_json::from_str(&config.to_json()) {
-            Ok(Value::Object(mut members)) => {
-                members.remove("connections");
-                members
-            }
-            _ => serde_json::Map::new(),
-        }
-    };
-    let (before, after) = (tree(old), tree(new));
+    let (before, after) = (settings_of(old), settings_of(new));
     let mut keys: Vec<&String> = before.keys().chain(after.keys()).collect();
     keys.sort();
     keys.dedup();
@@ -368,16 +362,55 @@ fn settings(old: &Config, new: &Config) -> Vec<Change> {
         .filter_map(|key| {
             let (old, new) = (before.get(key), after.get(key));
             (old != new).then(|| {
-                Change::shown(key, old.cloned().unwrap_or(Value::Null), new.cloned().unwrap_or(Value::Null))
+                let value = |v: Option<&Value>| v.cloned().unwrap_or(Value::Null);
+                Change::shown(key, value(old), value(new))
             })
         })
         .collect()
 }
 
+/// The limits' defaults, as the configuration reference gives them.
+const LIMIT_DEFAULTS: [(&str, u64); 2] = [("max_value_len", 2048), ("max_location_len", 8192)];
+
+/// A configuration's top-level settings, one entry per setting (`limits.max_value_len`).
+fn settings_of(config: &Config) -> serde_json::Map<String, Value> {
+    let mut members = match serde_json::from_str(&config.to_json()) {
+        Ok(Value::Object(members)) => members,
+        _ => serde_json::Map::new(),
+    };
+    members.remove("connections");
+    let limits = members.remove("limits");
+    for (name, default) in LIMIT_DEFAULTS {
+        let value = limits
+            .as_ref()
+            .and_then(|l| l.get(name))
+            .cloned()
+            .unwrap_or(Value::from(default));
+        members.insert(format!("limits.{name}"), value);
+    }
+    if let Some(Value::Array(names)) = members.get_mut("query_aliases") {
+        names.sort_by_key(Value::to_string);
+        names.dedup();
+    }
+    if members
+        .get("query_aliases")
+        .is_some_and(|v| v == &Value::Array(Vec::new()))
+    {
+        members.remove("query_aliases");
+    }
+    if members.get("dry_run") == Some(&Value::Bool(false)) {
+        members.remove("dry_run");
+    }
+    members
+}
+
 /// `terraform plan`'s way: `+`, `-`, `~`, then the count.
 fn write_text(out: &mut Out, document: &Document) {
     for (label, side) in [("old", &document.old), ("new", &document.new)] {
-        out.line(&format!("{label}: {} (fingerprint {})", side.file, side.fingerprint));
+        out.line(&format!(
+            "{label}: {} (fingerprint {})",
+            side.file, side.fingerprint
+        ));
     }
     if document.equal {
         out.line("no changes: the two configurations are equal");
@@ -391,7 +424,11 @@ fn write_text(out: &mut Out, document: &Document) {
         };
         out.line(&format!("{sign} connection {}", quoted(&connection.name)));
         for field in &connection.fields {
-            out.line(&format!("    {}", field.text()));
+            if connection.change == "added" {
+                out.line(&format!("    {}: {}", field.attribute, shown(&field.new)));
+            } else {
+                out.line(&format!("    {}", field.text()));
+            }
         }
         for param in &connection.params {
             let sign = match param.change {

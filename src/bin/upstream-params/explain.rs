@@ -176,7 +176,11 @@ pub(crate) fn run(
             return Err(Failure::Usage(format!(
                 "--connection {}: no connection has that name (configured: {})",
                 quoted(name),
-                config.connection_names().map(quoted).collect::<Vec<_>>().join(", ")
+                config
+                    .connection_names()
+                    .map(quoted)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )));
         }
     }
@@ -207,7 +211,10 @@ pub(crate) fn run(
     };
     let ascii = near::classify(&args.url, named, &[]) != Some(Why::NotAscii);
     let rewrite = ascii.then(|| config.rewrite_location(&args.url, named, &sources));
-    match rewrite.as_ref().and_then(|r| r.report().map(|report| (r, report))) {
+    match rewrite
+        .as_ref()
+        .and_then(|r| r.report().map(|report| (r, report)))
+    {
         Some((rewrite, report)) => {
             selected(&mut explanation, report);
             explanation.location = rewrite.location().map(str::to_owned);
@@ -285,7 +292,11 @@ fn missed(explanation: &mut Explanation, why: Option<Why>, redact: bool) {
     let (kind, event, message) = match &why {
         Some(Why::NotAscii) => (
             "not_ascii",
-            Some(("DEBUG", "non_ascii_location", "redirect Location is not visible ASCII; passed through")),
+            Some((
+                "DEBUG",
+                "non_ascii_location",
+                "redirect Location is not visible ASCII; passed through",
+            )),
             "the URL is not visible ASCII: no Location header can hold it as it is, and the \
              layer passes such a redirect through"
                 .to_owned(),
@@ -330,7 +341,11 @@ fn missed(explanation: &mut Explanation, why: Option<Why>, redact: bool) {
             }
             (
                 "no_endpoint",
-                Some(("DEBUG", "no_endpoint", "redirect to a configured origin matches no endpoint path; nothing rewritten")),
+                Some((
+                    "DEBUG",
+                    "no_endpoint",
+                    "redirect to a configured origin matches no endpoint path; nothing rewritten",
+                )),
                 message,
             )
         }
@@ -355,7 +370,11 @@ fn missed(explanation: &mut Explanation, why: Option<Why>, redact: bool) {
             };
             (
                 "no_connection",
-                Some(("WARN", "no_connection", "redirect to a configured endpoint selects no connection; nothing rewritten")),
+                Some((
+                    "WARN",
+                    "no_connection",
+                    "redirect to a configured endpoint selects no connection; nothing rewritten",
+                )),
                 format!(
                     "the URL is at a configured endpoint, but {ours} selects none of the \
                      connections there: {}",
@@ -368,7 +387,11 @@ fn missed(explanation: &mut Explanation, why: Option<Why>, redact: bool) {
             authorization_url,
         }) => (
             "not_candidate",
-            Some(("WARN", "not_candidate", "UpstreamConnection names a connection that is not configured for this endpoint; nothing rewritten")),
+            Some((
+                "WARN",
+                "not_candidate",
+                "UpstreamConnection names a connection that is not configured for this endpoint; nothing rewritten",
+            )),
             format!(
                 "the broker names connection {}, whose authorization_url is {}: the URL is not \
                  at that endpoint",
@@ -423,7 +446,9 @@ fn write_text(out: &mut Out, explanation: &Explanation) {
     ));
     match &explanation.connection {
         Some(name) if explanation.dry_run => {
-            out.line(&format!("connection: {name} (dry run: reported, never changed)"));
+            out.line(&format!(
+                "connection: {name} (dry run: reported, never changed)"
+            ));
         }
         Some(name) => out.line(&format!("connection: {name}")),
         None => out.line("connection: none selected"),

@@ -54,7 +54,10 @@ impl Input {
     /// Its text: UTF-8, a leading byte order mark skipped (as [`Config::from_path`] reads a
     /// file). Anything else is an invalid file (exit status 1).
     pub(crate) fn text(&self) -> Result<&str, Failure> {
-        let bytes = self.bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(&self.bytes);
+        let bytes = self
+            .bytes
+            .strip_prefix("\u{feff}".as_bytes())
+            .unwrap_or(&self.bytes);
         std::str::from_utf8(bytes).map_err(|e| {
             Failure::Invalid(vec![Problem::whole(
                 Some(&self.name),

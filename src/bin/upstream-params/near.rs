@@ -85,7 +85,9 @@ impl Parts {
     fn origin(&self) -> String {
         let scheme = if self.https { "https" } else { "http" };
         match (self.port, self.https) {
-            (Some(443), true) | (Some(80), false) | (None, _) => format!("{scheme}://{}", self.host),
+            (Some(443), true) | (Some(80), false) | (None, _) => {
+                format!("{scheme}://{}", self.host)
+            }
             (Some(port), _) => format!("{scheme}://{}:{port}", self.host),
         }
     }
@@ -133,7 +135,10 @@ pub(crate) fn classify(
         return Some(Why::NotAscii);
     }
     let url = Url::parse(raw).ok();
-    let parts = url.as_ref().filter(|_| !relative_form(raw)).and_then(Parts::of);
+    let parts = url
+        .as_ref()
+        .filter(|_| !relative_form(raw))
+        .and_then(Parts::of);
     let configured: Vec<(&ConnectionInfo, Parts)> = connections
         .iter()
         .filter_map(|c| {
@@ -240,7 +245,11 @@ fn relative_form(raw: &str) -> bool {
     let Some((scheme, rest)) = text.split_once(':') else {
         return false;
     };
-    let slashes = rest.chars().take(2).filter(|c| matches!(c, '/' | '\\')).count();
+    let slashes = rest
+        .chars()
+        .take(2)
+        .filter(|c| matches!(c, '/' | '\\'))
+        .count();
     (scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https")) && slashes < 2
 }
 
@@ -268,7 +277,9 @@ fn distance(a: &str, b: &str) -> usize {
         row[0] = i + 1;
         for (j, &y) in b.iter().enumerate() {
             let above = row[j + 1];
-            row[j + 1] = (diagonal + usize::from(x != y)).min(row[j] + 1).min(above + 1);
+            row[j + 1] = (diagonal + usize::from(x != y))
+                .min(row[j] + 1)
+                .min(above + 1);
             diagonal = above;
         }
     }

@@ -177,8 +177,7 @@ fn split(path: &str) -> Vec<String> {
                 keys.push(part[..at].to_owned());
             }
             part = &part[at..];
-            while let Some((index, after)) =
-                part.strip_prefix('[').and_then(|r| r.split_once(']'))
+            while let Some((index, after)) = part.strip_prefix('[').and_then(|r| r.split_once(']'))
             {
                 keys.push(index.to_owned());
                 part = after;
@@ -214,7 +213,10 @@ mod tests {
             "/connections/acme.com google/upstream_params/hd/alais"
         );
         assert_eq!(read(doc, "connections.acme"), "/connections/acme");
-        assert_eq!(read(doc, "connections.acme.com google"), "/connections/acme.com google");
+        assert_eq!(
+            read(doc, "connections.acme.com google"),
+            "/connections/acme.com google"
+        );
         assert_eq!(read(doc, "query_aliases[0]"), "/query_aliases/0");
         assert_eq!(read(doc, "connections.a/b~c"), "/connections/a~1b~0c");
         // Past the document: a key that is missing.

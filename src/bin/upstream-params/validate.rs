@@ -187,7 +187,10 @@ fn check(path: &std::path::Path, auth0: bool) -> (FileReport, Option<Config>) {
     match loaded {
         Ok(config) => {
             report.fingerprint = Some(config.fingerprint());
-            report.connections = config.connections().map(|c| ConnectionSummary::new(&c)).collect();
+            report.connections = config
+                .connections()
+                .map(|c| ConnectionSummary::new(&c))
+                .collect();
             report.warnings = warnings::warnings(&input.name, &config);
             (report, Some(config))
         }
@@ -240,7 +243,12 @@ fn write_text(out: &mut Out, report: &FileReport, config: Option<&Config>, stric
         summary::write(out, &report.file, config);
     }
     for problem in &report.errors {
-        out.err_line(&format!("error: {}", problem.text()));
+        if report.status == Status::Unreadable {
+            // The message names the file already: `cannot read FILE: ...`.
+            out.err_line(&format!("error: {}", problem.message));
+        } else {
+            out.err_line(&format!("error: {}", problem.text()));
+        }
     }
     if let Some(hint) = &report.hint {
         out.err_line(&format!("hint: {}: {hint}", report.file));

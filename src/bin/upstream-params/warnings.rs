@@ -91,7 +91,10 @@ mod tests {
 
     fn paths(json: &str) -> Vec<String> {
         let config = Config::from_json(json).unwrap();
-        warnings("f", &config).into_iter().map(|p| p.pointer).collect()
+        warnings("f", &config)
+            .into_iter()
+            .map(|p| p.pointer)
+            .collect()
     }
 
     #[test]

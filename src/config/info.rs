@@ -261,7 +261,9 @@ fn connection(name: &str, node: &Node, everywhere: bool) -> ConnectionInfo {
     };
     ConnectionInfo {
         name: name.to_owned(),
-        authorization_url: text(node, "authorization_url").unwrap_or_default().to_owned(),
+        authorization_url: text(node, "authorization_url")
+            .unwrap_or_default()
+            .to_owned(),
         client_id: text(node, "client_id").map(str::to_owned),
         protocol,
         dry_run: everywhere || matches!(node.get("dry_run"), Some(Node::Bool(true))),
@@ -402,7 +404,14 @@ mod tests {
         let debug = format!("{:?}", config.connection("google-acme").unwrap());
         assert!(!debug.contains("select_account"), "{debug}");
         assert!(!debug.contains("acme-default.example"), "{debug}");
-        for shown in ["google-acme", "org_domain", "Merge", "Broker", "[a-z.-]+", "has_default"] {
+        for shown in [
+            "google-acme",
+            "org_domain",
+            "Merge",
+            "Broker",
+            "[a-z.-]+",
+            "has_default",
+        ] {
             assert!(debug.contains(shown), "{shown} in {debug}");
         }
     }

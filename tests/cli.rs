@@ -1080,3 +1080,285 @@ fn fingerprint_json_has_the_documented_shape_and_status() {
     assert_eq!(doc.status, 2);
     assert!(doc.errors[0].message.contains(MISSING));
 }
+
+const CASES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/cases.json");
+
+#[test]
+fn test_passes_the_example_cases() {
+    let out = run(&["test", EXAMPLE, CASES]);
+    assert_eq!(out.status, 0, "{}{}", out.stdout, out.stderr);
+    let fingerprint = Config::from_path(EXAMPLE).unwrap().fingerprint();
+    assert_eq!(
+        out.stdout,
+        format!("config: {EXAMPLE} (fingerprint {fingerprint})\nok: {CASES}: 9 cases passed\n")
+    );
+    let out = run(&["test", "--format", "json", EXAMPLE, CASES]);
+    assert_eq!(out.status, 0);
+    let doc: shape::Test = json(&out);
+    assert!(doc.ok);
+    assert_eq!((doc.total, doc.passed, doc.failed), (9, 9, 0));
+    assert_eq!(doc.config.fingerprint, fingerprint);
+    assert_eq!(doc.cases_file, CASES);
+    assert!(doc.results.iter().all(|r| r.ok && r.failures.is_empty()));
+    assert_eq!(doc.results[4].index, 4);
+    assert_eq!(
+        doc.results[4].name.as_deref(),
+        Some("WordPress gets its static blog")
+    );
+}
+
+#[test]
+fn test_prints_every_failing_case_with_expected_and_actual() {
+    let cases = temp_file(
+        "failing-cases.json",
+        br#"{"$schema": "ignored", "cases": [
+          {"name": "passes", "url": "https://api.twitter.com/oauth/authorize?oauth_token=T",
+           "query": "login_hint=jack",
+           "expect": {"connection": "twitter", "params": {"screen_name": "added"}}},
+          {"name": "wrong outcome and URL",
+           "url": "https://public-api.wordpress.com/oauth2/authorize?client_id=1",
+           "expect": {"connection": "wordpress", "params": {"blog": "replaced", "extra": "added"},
+                      "url": null}},
+          {"url": "https://accounts.google.com/o/oauth2/v2/auth?client_id=acme.apps.googleusercontent.com",
+           "values": {"org_domain": "acme.com"},
+           "expect": {"connection": null, "params": {}}}
+        ]}"#,
+    );
+    let out = run(&["test", EXAMPLE, path_str(&cases)]);
+    assert_eq!(out.status, 1, "{}", out.stderr);
+    let name = path_str(&cases);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(
+        lines[1..],
+        [
+            format!(
+                "FAILED: {name}: case 1 \"wrong outcome and URL\" \
+                 (https://public-api.wordpress.com/oauth2/authorize?client_id=1):"
+            )
+            .as_str(),
+            "  params.blog: expected replaced, got added",
+            "  params.extra: expected added, got no report of it",
+            "  url: expected unchanged, got \"https://public-api.wordpress.com/oauth2/authorize?client_id=1&blog=myblog.wordpress.com\"",
+            format!(
+                "FAILED: {name}: case 2 \
+                 (https://accounts.google.com/o/oauth2/v2/auth?client_id=acme.apps.googleusercontent.com):"
+            )
+            .as_str(),
+            "  connection: expected none, got \"google-acme\"",
+            "  params.hd: not expected, got added",
+            "  params.login_hint: not expected, got dropped(missing)",
+            "  params.prompt: not expected, got added",
+            format!("FAILED: {name}: 2 of 3 cases failed").as_str(),
+        ],
+        "{}",
+        out.stdout
+    );
+
+    let out = run(&["test", "--format", "json", EXAMPLE, name]);
+    assert_eq!(out.status, 1);
+    let doc: shape::Test = json(&out);
+    assert!(!doc.ok);
+    assert_eq!((doc.total, doc.passed, doc.failed), (3, 1, 2));
+    let failure = &doc.results[1].failures[0];
+    assert_eq!(failure.path, "cases[1].expect.params.blog");
+    assert_eq!(failure.pointer, "/cases/1/expect/params/blog");
+    assert_eq!(failure.expected, serde_json::json!("replaced"));
+    assert_eq!(failure.actual, serde_json::json!("added"));
+    let url = &doc.results[1].failures[2];
+    assert_eq!(
+        (url.pointer.as_str(), &url.expected),
+        ("/cases/1/expect/url", &serde_json::Value::Null)
+    );
+    assert_eq!(
+        doc.results[2].failures[0].actual,
+        serde_json::json!("google-acme")
+    );
+}
+
+#[test]
+fn test_refuses_a_cases_file_it_cannot_read_as_cases() {
+    for (name, contents, what) in [
+        (
+            "cases-typo.json",
+            r#"{"cases": [{"url": "https://x.example/", "expct": {}}]}"#,
+            "expct",
+        ),
+        (
+            "cases-no-expect-connection.json",
+            r#"{"cases": [{"url": "https://x.example/", "expect": {}}]}"#,
+            "connection",
+        ),
+        (
+            "cases-outcome.json",
+            r#"{"cases": [{"url": "https://x.example/", "expect": {"connection": null, "params": {"a": "add"}}}]}"#,
+            "unknown outcome \"add\"",
+        ),
+        ("cases-empty.json", r#"{"cases": []}"#, "no case"),
+        ("cases-array.json", r#"[]"#, "not a cases file"),
+    ] {
+        let file = temp_file(name, contents.as_bytes());
+        let out = run(&["test", EXAMPLE, path_str(&file)]);
+        assert_eq!(out.status, 1, "{name}: {}", out.stderr);
+        assert!(
+            out.stderr
+                .starts_with(&format!("error: {}: ", path_str(&file))),
+            "{}",
+            out.stderr
+        );
+        assert!(out.stderr.contains(what), "{name}: {}", out.stderr);
+        let out = run(&["test", "--format", "json", EXAMPLE, path_str(&file)]);
+        let doc: shape::Failure = json(&out);
+        assert_eq!((out.status, doc.status), (1, 1));
+    }
+    let out = run(&["test", "--format", "json", EXAMPLE, MISSING]);
+    assert_eq!(out.status, 2);
+    assert_eq!(json::<shape::Failure>(&out).status, 2);
+    let out = run(&["test", INVALID, CASES]);
+    assert_eq!(out.status, 1);
+    assert!(
+        out.stderr
+            .contains(&format!("error: {INVALID}: connections.x"))
+    );
+}
+
+#[test]
+fn diff_says_what_a_change_does_without_printing_a_value() {
+    let old = temp_file(
+        "diff-old.json",
+        br#"{"connections": {
+          "wordpress": {"authorization_url": "https://public-api.wordpress.com/oauth2/authorize",
+                        "upstream_params": {"blog": {"value": "old-secretish-blog"}}},
+          "twitter": {"protocol": "oauth1", "authorization_url": "https://api.twitter.com/oauth/authorize"},
+          "google": {"authorization_url": "https://accounts.google.com/o/oauth2/v2/auth",
+                     "client_id": "a",
+                     "upstream_params": {"prompt": {"value": "select_account", "mode": "merge"},
+                                         "hd": {"alias": "login_hint", "source": "broker", "default": "old-default"}}}},
+          "limits": {"max_value_len": 2048}}"#,
+    );
+    let new = temp_file(
+        "diff-new.json",
+        br#"{"connections": {
+          "google": {"authorization_url": "https://accounts.google.com/o/oauth2/v2/auth",
+                     "client_id": "b", "dry_run": true,
+                     "upstream_params": {"hd": {"alias": "login_hint", "source": "any", "default": "new-default"},
+                                         "prompt": {"value": "select_account"},
+                                         "display": {"remove": true}}},
+          "wordpress": {"authorization_url": "https://public-api.wordpress.com/oauth2/authorize",
+                        "upstream_params": {"blog": {"value": "new-secretish-blog"}}},
+          "okta": {"authorization_url": "https://*.okta.com/oauth2/v1/authorize", "client_id": "c",
+                   "upstream_params": {"acr_values": {"value": "phr-secretish"}}}},
+          "query_aliases": ["domain_hint"], "limits": {"max_value_len": 4096}}"#,
+    );
+    let (old, new) = (path_str(&old), path_str(&new));
+    let fingerprint = |f: &str| Config::from_path(f).unwrap().fingerprint();
+    let out = run(&["diff", old, new]);
+    assert_eq!(out.status, 1, "{}", out.stderr);
+    assert_eq!(
+        out.stdout.lines().collect::<Vec<_>>(),
+        [
+            format!("old: {old} (fingerprint {})", fingerprint(old)).as_str(),
+            format!("new: {new} (fingerprint {})", fingerprint(new)).as_str(),
+            "~ connection \"wordpress\"",
+            "    ~ param \"blog\": value changed",
+            "- connection \"twitter\"",
+            "~ connection \"google\"",
+            "    client_id: \"a\" -> \"b\"",
+            "    dry_run: false -> true",
+            "    ~ param \"prompt\": mode: \"merge\" -> \"replace\"",
+            "    ~ param \"hd\": source: \"broker\" -> \"any\", default changed",
+            "    + param \"display\": kind \"remove\"",
+            "    params reordered (they are applied in order)",
+            "+ connection \"okta\"",
+            "    authorization_url: \"https://*.okta.com/oauth2/v1/authorize\"",
+            "    client_id: \"c\"",
+            "    protocol: \"oauth2\"",
+            "    dry_run: false",
+            "    + param \"acr_values\": kind \"value\", mode \"replace\", value set",
+            "~ limits.max_value_len: 2048 -> 4096",
+            "~ query_aliases: (none) -> [\"domain_hint\"]",
+            "connections: 1 to add, 2 to change, 1 to remove",
+        ],
+        "{}",
+        out.stdout
+    );
+    let out_json = run(&["diff", "--format", "json", old, new]);
+    assert_eq!(out_json.status, 1);
+    for output in [&out.stdout, &out_json.stdout] {
+        for value in ["secretish", "old-default", "new-default", "select_account"] {
+            assert!(!output.contains(value), "{value} in {output}");
+        }
+    }
+    let doc: shape::Diff = json(&out_json);
+    assert!(!doc.equal && !doc.undetailed);
+    assert_eq!(doc.old.fingerprint, fingerprint(old));
+    assert_eq!(doc.new.file, new);
+    let changes: Vec<(&str, &str)> = doc
+        .connections
+        .iter()
+        .map(|c| (c.name.as_str(), c.change.as_str()))
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            ("wordpress", "changed"),
+            ("twitter", "removed"),
+            ("google", "changed"),
+            ("okta", "added")
+        ]
+    );
+    let blog = &doc.connections[0].params[0].changes[0];
+    assert_eq!((blog.attribute.as_str(), blog.redacted), ("value", true));
+    assert!(blog.old.is_null() && blog.new.is_null());
+    assert!(doc.connections[2].params_reordered);
+    let settings: Vec<&str> = doc.settings.iter().map(|c| c.attribute.as_str()).collect();
+    assert_eq!(settings, ["limits.max_value_len", "query_aliases"]);
+}
+
+#[test]
+fn diff_of_equal_configurations_exits_0_and_errors_exit_1_or_2() {
+    // Another order, defaults written out: the same configuration.
+    let same = temp_file(
+        "diff-same.json",
+        br#"{"limits": {"max_location_len": 8192, "max_value_len": 2048},
+             "query_aliases": ["domain_hint", "domain_hint"],
+             "connections": {
+          "entra": {"authorization_url": "https://login.microsoftonline.com/*/oauth2/v2.0/authorize",
+                    "protocol": "oauth2", "dry_run": false,
+                    "upstream_params": {"domain_hint": {"alias": "domain_hint", "default": "acme.com",
+                                                        "source": "any", "mode": "replace"}}},
+          "google-acme": {"authorization_url": "https://accounts.google.com/o/oauth2/v2/auth",
+            "client_id": "acme.apps.googleusercontent.com",
+            "upstream_params": {
+              "prompt": {"value": "select_account", "mode": "merge"},
+              "hd": {"alias": "org_domain", "source": "broker"},
+              "login_hint": {"alias": "login_hint", "pattern": "[^@]+@acme\\.com", "max_len": 254}}},
+          "twitter": {"protocol": "oauth1", "authorization_url": "https://api.twitter.com/oauth/authorize",
+                      "upstream_params": {"screen_name": {"alias": "login_hint"}}},
+          "wordpress": {"authorization_url": "https://public-api.wordpress.com/oauth2/authorize",
+                        "upstream_params": {"blog": {"value": "myblog.wordpress.com"}}}}}"#,
+    );
+    let out = run(&["diff", EXAMPLE, path_str(&same)]);
+    assert_eq!(out.status, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout
+            .ends_with("no changes: the two configurations are equal\n")
+    );
+    let out = run(&["diff", "--format", "json", EXAMPLE, path_str(&same)]);
+    assert_eq!(out.status, 0);
+    let doc: shape::Diff = json(&out);
+    assert!(doc.equal && doc.connections.is_empty() && doc.settings.is_empty());
+    assert_eq!(doc.old.fingerprint, doc.new.fingerprint);
+
+    let out = run(&["diff", EXAMPLE, INVALID]);
+    assert_eq!(out.status, 1);
+    assert!(out.stderr.contains(&format!("error: {INVALID}: ")));
+    assert!(out.stdout.is_empty());
+    let out = run(&["diff", "--format", "json", MISSING, EXAMPLE]);
+    assert_eq!(out.status, 2);
+    assert_eq!(json::<shape::Failure>(&out).status, 2);
+    let text = std::fs::read(EXAMPLE).unwrap();
+    let out = run_with_stdin(&["diff", "-", EXAMPLE], &text);
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    assert!(out.stdout.starts_with("old: <stdin> (fingerprint "));
+    assert_eq!(run_with_stdin(&["diff", "-", "-"], &text).status, 2);
+}

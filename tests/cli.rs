@@ -1362,3 +1362,293 @@ fn diff_of_equal_configurations_exits_0_and_errors_exit_1_or_2() {
     assert!(out.stdout.starts_with("old: <stdin> (fingerprint "));
     assert_eq!(run_with_stdin(&["diff", "-", "-"], &text).status, 2);
 }
+
+/// `explain`'s `event:` and `why:` lines, and its JSON `miss.kind` and `event.reason`.
+fn explain_miss(args: &[&str]) -> (String, String, String, Option<String>) {
+    let mut all = vec!["explain"];
+    all.extend_from_slice(args);
+    let out = run(&all);
+    assert_eq!(out.status, 0, "{args:?}: {}", out.stderr);
+    let line = |start: &str| {
+        out.stdout
+            .lines()
+            .find_map(|l| l.strip_prefix(start))
+            .unwrap_or_else(|| panic!("{start} in {}", out.stdout))
+            .to_owned()
+    };
+    assert_eq!(line("connection: "), "none selected", "{}", out.stdout);
+    assert!(
+        out.stdout.ends_with("new URL: unchanged\n"),
+        "{}",
+        out.stdout
+    );
+    all.extend_from_slice(&["--format", "json"]);
+    let doc: shape::Explain = json(&run(&all));
+    assert!(doc.connection.is_none() && doc.params.is_empty() && doc.location.is_none());
+    let miss = doc.miss.expect("a miss");
+    assert_eq!(
+        doc.event.as_ref().map(|e| e.reason.clone()),
+        match line("event: ").as_str() {
+            "none (the layer does not report this redirect)" => None,
+            event => Some(event.split_once(' ').map(|(_, r)| r.to_owned())),
+        },
+        "{}",
+        out.stdout
+    );
+    (
+        line("event: "),
+        line("why: "),
+        miss.kind,
+        doc.event.and_then(|e| e.reason),
+    )
+}
+
+#[test]
+fn explain_names_the_check_that_failed_and_the_nearest_miss() {
+    // No configured origin.
+    let (event, why, kind, _) = explain_miss(&[EXAMPLE, "https://idp.example/authorize?x=1"]);
+    assert_eq!(event, "none (the layer does not report this redirect)");
+    assert_eq!(why, "no connection is configured on https://idp.example");
+    assert_eq!(kind, "not_configured");
+    // The same host on another scheme: named as the nearest.
+    let (_, why, kind, _) = explain_miss(&[
+        EXAMPLE,
+        "http://accounts.google.com/o/oauth2/v2/auth?client_id=acme.apps.googleusercontent.com",
+    ]);
+    assert_eq!(kind, "not_configured");
+    assert!(why.contains("nearest: connection \"google-acme\""), "{why}");
+
+    // A configured origin whose path differs by a trailing slash.
+    let (event, why, kind, reason) = explain_miss(&[
+        EXAMPLE,
+        "https://accounts.google.com/o/oauth2/v2/auth/?client_id=acme.apps.googleusercontent.com",
+    ]);
+    assert_eq!(
+        (event.as_str(), kind.as_str()),
+        ("DEBUG no_endpoint", "no_endpoint")
+    );
+    assert_eq!(reason.as_deref(), Some("no_endpoint"));
+    assert_eq!(
+        why,
+        "https://accounts.google.com is a configured origin, but no authorization_url there \
+         has the path \"/o/oauth2/v2/auth/\"; nearest: connection \"google-acme\" at \
+         https://accounts.google.com/o/oauth2/v2/auth (the paths differ only by a trailing slash)"
+    );
+    // ... and the nearest of several paths on one origin.
+    let (_, why, _, _) = explain_miss(&[
+        EXAMPLE,
+        "https://login.microsoftonline.com/acme.onmicrosoft.com/oauth2/v2.0/authorise",
+    ]);
+    assert!(why.contains("nearest: connection \"entra\""), "{why}");
+    assert!(!why.contains("trailing slash"), "{why}");
+
+    // A configured endpoint whose client_id selects no connection: the client_ids there.
+    let (event, why, kind, _) = explain_miss(&[
+        EXAMPLE,
+        "https://accounts.google.com/o/oauth2/v2/auth?client_id=other",
+    ]);
+    assert_eq!(
+        (event.as_str(), kind.as_str()),
+        ("WARN no_connection", "no_connection")
+    );
+    assert_eq!(
+        why,
+        "the URL is at a configured endpoint, but the URL's client_id \"other\" selects none \
+         of the connections there: \"google-acme\" (client_id \"acme.apps.googleusercontent.com\")"
+    );
+    let out = run(&[
+        "explain",
+        EXAMPLE,
+        "https://accounts.google.com/o/oauth2/v2/auth?client_id=other",
+        "--format",
+        "json",
+    ]);
+    let doc: shape::Explain = json(&out);
+    let ids: Vec<(String, Option<String>)> = doc
+        .miss
+        .expect("a miss")
+        .client_ids
+        .into_iter()
+        .map(|c| (c.connection, c.client_id))
+        .collect();
+    assert_eq!(
+        ids,
+        [(
+            "google-acme".to_owned(),
+            Some("acme.apps.googleusercontent.com".to_owned())
+        )]
+    );
+    let (_, why, kind, _) = explain_miss(&[
+        EXAMPLE,
+        "https://accounts.google.com/o/oauth2/v2/auth?client_id=a&client_id=b",
+    ]);
+    assert_eq!(kind, "no_connection");
+    assert!(why.contains("given more than once"), "{why}");
+
+    // A named connection that is not a candidate.
+    let (event, why, kind, _) = explain_miss(&[EXAMPLE, GOOGLE, "--connection", "twitter"]);
+    assert_eq!(
+        (event.as_str(), kind.as_str()),
+        ("WARN not_candidate", "not_candidate")
+    );
+    assert_eq!(
+        why,
+        "the broker names connection \"twitter\", whose authorization_url is \
+         https://api.twitter.com/oauth/authorize: the URL is not at that endpoint"
+    );
+    // A URL that is not visible ASCII, as the layer never receives it.
+    let (event, _, kind, _) = explain_miss(&[
+        EXAMPLE,
+        "https://accounts.google.com/o/oauth2/v2/auth?client_id=acme.apps.googleusercontent.com&x=\u{f6}",
+    ]);
+    assert_eq!(
+        (event.as_str(), kind.as_str()),
+        ("DEBUG non_ascii_location", "not_ascii")
+    );
+}
+
+#[test]
+fn explain_refuses_a_url_that_is_not_absolute_and_an_unknown_connection() {
+    for (args, what) in [
+        (vec!["explain", EXAMPLE, "not a url"], "not an absolute URL"),
+        (
+            vec!["explain", EXAMPLE, "/o/oauth2/v2/auth"],
+            "not an absolute URL",
+        ),
+        (
+            vec!["explain", EXAMPLE, GOOGLE, "--connection", "nope"],
+            "--connection \"nope\": no connection has that name",
+        ),
+    ] {
+        let out = run(&args);
+        assert_eq!(out.status, 2, "{args:?}");
+        assert!(out.stdout.is_empty());
+        assert!(out.stderr.contains(what), "{}", out.stderr);
+        let mut json_args = args.clone();
+        json_args.extend(["--format", "json"]);
+        let out = run(&json_args);
+        assert_eq!(out.status, 2);
+        let doc: shape::Failure = json(&out);
+        assert_eq!(doc.status, 2);
+        assert!(doc.errors[0].file.is_none() && doc.errors[0].message.contains(what));
+    }
+    // An invalid configuration: 1, its problems located.
+    let out = run(&["explain", "--format", "json", INVALID, GOOGLE]);
+    assert_eq!(out.status, 1);
+    let doc: shape::Failure = json(&out);
+    assert_eq!(doc.errors[0].pointer, "/connections/x/authorization_url");
+}
+
+#[test]
+fn explain_json_reports_the_selection_and_the_dry_run_url() {
+    let out = run(&[
+        "explain",
+        "--format",
+        "json",
+        EXAMPLE,
+        GOOGLE,
+        "--value",
+        "org_domain=acme.com",
+    ]);
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    let doc: shape::Explain = json(&out);
+    let config = Config::from_path(EXAMPLE).unwrap();
+    assert_eq!(doc.config.fingerprint, config.fingerprint());
+    assert_eq!(doc.config.file, EXAMPLE);
+    assert_eq!(doc.url, GOOGLE);
+    assert_eq!(doc.connection.as_deref(), Some("google-acme"));
+    assert!(doc.miss.is_none() && !doc.dry_run && doc.rewritten);
+    let event = doc.event.expect("an event");
+    assert_eq!((event.level.as_str(), event.reason), ("INFO", None));
+    let params: Vec<(&str, &str, Option<&str>)> = doc
+        .params
+        .iter()
+        .map(|p| (p.name.as_str(), p.outcome.as_str(), p.source.as_deref()))
+        .collect();
+    assert_eq!(
+        params,
+        [
+            ("prompt", "merged", Some("static")),
+            ("hd", "added", Some("broker")),
+            ("login_hint", "dropped(missing)", None),
+        ]
+    );
+    assert!(
+        doc.location
+            .as_deref()
+            .unwrap_or("")
+            .ends_with("&hd=acme.com")
+    );
+    assert!(doc.dry_run_location.is_none());
+
+    // A dry run: no new URL, the URL the rules would produce beside it.
+    let file = temp_file(
+        "explain-dry-run.json",
+        br#"{"connections": {"wp": {"dry_run": true,
+            "authorization_url": "https://public-api.wordpress.com/oauth2/authorize",
+            "upstream_params": {"blog": {"value": "myblog.wordpress.com"}}}}}"#,
+    );
+    let url = "https://public-api.wordpress.com/oauth2/authorize?client_id=1";
+    let would_be = format!("{url}&blog=myblog.wordpress.com");
+    let out = run(&["explain", path_str(&file), url]);
+    assert!(
+        out.stdout.contains("new URL: unchanged (dry run"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.ends_with(&format!("dry-run URL: {would_be}\n")),
+        "{}",
+        out.stdout
+    );
+    let doc: shape::Explain = json(&run(&["explain", "--format", "json", path_str(&file), url]));
+    assert!(doc.dry_run && doc.rewritten && doc.location.is_none());
+    assert_eq!(doc.dry_run_location.as_deref(), Some(would_be.as_str()));
+}
+
+#[test]
+fn explain_reads_a_query_with_its_question_mark_or_its_url_and_redacts_values() {
+    for query in [
+        "login_hint=jane%40acme.com",
+        "?login_hint=jane%40acme.com",
+        "https://broker.example/authorize?client_id=web&login_hint=jane%40acme.com#frag",
+    ] {
+        let out = run(&["explain", EXAMPLE, GOOGLE, "--query", query]);
+        assert_eq!(out.status, 0);
+        assert!(
+            out.stdout
+                .contains("login_hint  added             source: query"),
+            "{query}: {}",
+            out.stdout
+        );
+    }
+    let out = run(&[
+        "explain",
+        EXAMPLE,
+        GOOGLE,
+        "--query",
+        "login_hint=jane%40acme.com",
+        "--value",
+        "org_domain=acme-secret.example",
+        "--redact",
+    ]);
+    assert_eq!(out.status, 0);
+    for value in ["jane", "acme-secret", "xyz", "consent"] {
+        assert!(!out.stdout.contains(value), "{value} in {}", out.stdout);
+    }
+    assert!(
+        out.stdout.contains(
+            "new URL: https://accounts.google.com/o/oauth2/v2/auth?client_id=<31>&prompt=<22>\
+             &state=<5>&hd=<19>&login_hint=<13>\n"
+        ),
+        "{}",
+        out.stdout
+    );
+    let doc: shape::Explain = json(&run(&[
+        "explain", "--format", "json", EXAMPLE, GOOGLE, "--redact",
+    ]));
+    assert_eq!(
+        doc.url,
+        "https://accounts.google.com/o/oauth2/v2/auth?client_id=<31>&prompt=<7>&state=<5>"
+    );
+}

@@ -365,7 +365,7 @@ fn missed(explanation: &mut Explanation, why: Option<Why>, redact: bool) {
                 ClientId::Repeated => {
                     "the URL's client_id is given more than once (ambiguous)".to_owned()
                 }
-                ClientId::One(id) if redact => format!("the URL's client_id ({} bytes)", id.len()),
+                ClientId::One(id) if redact => format!("the URL's client_id (<{}>)", id.len()),
                 ClientId::One(id) => format!("the URL's client_id {}", quoted(id)),
             };
             (

@@ -29,20 +29,25 @@ async fn login_google() -> Response {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let config = Config::from_json(&format!(
-        r#"{{"connections": {{"google-acme": {{
-            "authorization_url": "{GOOGLE}",
-            "client_id": "acme.apps.googleusercontent.com",
-            "upstream_params": {{
-                "prompt": {{"value": "select_account", "mode": "merge"}},
-                "hd": {{"alias": "org_domain", "source": "broker"}},
-                "login_hint": {{"alias": "login_hint", "pattern": "[^@]+@acme\\.com"}}
-            }}}}}}}}"#
-    ))?;
+    let config = Config::from_json(
+        r#"{
+          "connections": {
+            "google-acme": {
+              "authorization_url": "https://accounts.google.com/o/oauth2/v2/auth",
+              "client_id": "acme.apps.googleusercontent.com",
+              "upstream_params": {
+                "prompt": { "value": "select_account", "mode": "merge" },
+                "hd": { "alias": "org_domain", "source": "broker" },
+                "login_hint": { "alias": "login_hint", "pattern": "[^@]+@acme\\.com" }
+              }
+            }
+          }
+        }"#,
+    )?;
     let layer = UpstreamParamsLayer::new(config);
-    let handle = layer.handle();
+    let handle = layer.handle(); // hot reload: handle.store(new_config)
     let app = Router::new()
-        .route("/login/google", get(login_google))
+        .route("/login/google", get(login_google)) // answers with a redirect to the IdP
         .layer(layer);
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;

@@ -1,16 +1,22 @@
-//! The upstream params in an authorize URL built by the `oauth2` crate: no redirect for the
-//! layer to rewrite, so the broker asks the engine for the params (`Config::resolve`) and
-//! hands each one to `add_extra_param`.
+//! The upstream params in an authorize URL built by the `oauth2` crate: the broker asks the
+//! engine for the params (`ConfigHandle::resolve`, so the layer's dry run counts too), hands
+//! each one to `add_extra_param`, and puts the report into its redirect, so that the layer
+//! leaves that redirect as it is and records the report once.
 //!
-//! `cargo run --example oauth2` builds the URL (no network), prints it and the report, and
-//! exits non-zero if the URL does not carry each param exactly once.
+//! `cargo run --example oauth2` builds the URL (no network), sends the redirect through the
+//! layer, prints the URL and the report, and exits non-zero if the URL does not carry each
+//! param exactly once or the layer changed the redirect.
 
 use std::collections::HashMap;
 use std::error::Error;
 
+use http::{Response, StatusCode, header::LOCATION};
 use oauth2::basic::BasicClient;
 use oauth2::{AuthUrl, ClientId, CsrfToken, PkceCodeChallenge, RedirectUrl, Scope};
-use tower_upstream_params::{AliasSources, Config, Outcome, UpstreamValues, ValueSource};
+use tower::{ServiceExt, service_fn};
+use tower_upstream_params::{
+    AliasSources, Config, Outcome, UpstreamParamsLayer, UpstreamReport, UpstreamValues, ValueSource,
+};
 
 const GOOGLE: &str = "https://accounts.google.com/o/oauth2/v2/auth";
 const CLIENT_ID: &str = "acme.apps.googleusercontent.com";
@@ -33,7 +39,8 @@ const BROKER_EXTRAS: [(&str, &str); 3] = [
     ("include_granted_scopes", "true"),
 ];
 
-fn main() -> Result<(), Box<dyn Error>> {
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Box<dyn Error>> {
     let config = Config::from_json(&format!(
         r#"{{"connections": {{"google-acme": {{
             "protocol": "oidc",
@@ -53,7 +60,10 @@ fn main() -> Result<(), Box<dyn Error>> {
     let sources = AliasSources::new()
         .query(Some("client_id=web&login_hint=jane%40acme.com"))
         .values(&vouched);
-    let resolved = config
+    // The layer that wraps the broker; its handle resolves under the layer's own dry run.
+    let layer = UpstreamParamsLayer::new(config);
+    let handle = layer.handle();
+    let resolved = handle
         .resolve("google-acme", &sources)
         .ok_or("no connection named google-acme")?;
 
@@ -93,6 +103,28 @@ fn main() -> Result<(), Box<dyn Error>> {
         .map(|&(name, value)| (name.to_owned(), value.to_owned()))
         .collect();
     let report = resolved.apply_to(&mut extras);
+
+    // The redirect carries the report: the layer leaves it as it is and records it once
+    // (without it, the layer would apply the params a second time to what is already there).
+    let mut redirect = Response::new(String::new());
+    *redirect.status_mut() = StatusCode::FOUND;
+    redirect
+        .headers_mut()
+        .insert(LOCATION, url.as_str().parse()?);
+    redirect.extensions_mut().insert(report.clone());
+    let broker = service_fn(move |_request: http::Request<String>| {
+        let redirect = redirect.clone();
+        async move { Ok::<_, std::convert::Infallible>(redirect) }
+    });
+    let request = http::Request::get("/authorize?client_id=web&login_hint=jane%40acme.com")
+        .body(String::new())?;
+    let response = tower::Layer::layer(&layer, broker).oneshot(request).await?;
+    if response.headers()[LOCATION] != url.as_str() {
+        return Err("the layer changed a redirect that carries its report".into());
+    }
+    if response.extensions().get::<UpstreamReport>() != Some(&report) {
+        return Err("the layer replaced the broker's report".into());
+    }
 
     println!("{url}");
     println!("connection {}: {report}", report.connection());

@@ -1,7 +1,8 @@
 //! A single-page app's login: the app asks the broker's API for the identity provider's
 //! authorize URL and navigates there itself, so there is no redirect for the layer to
-//! rewrite. The API passes the URL through `Config::rewrite_location`, the same rules the
-//! layer applies to a `Location`, and returns it in JSON with the report's outcomes.
+//! rewrite. The API passes the URL through `ConfigHandle::rewrite_location` (the layer's
+//! configuration and dry run), the same decision the layer makes for a `Location`, returns it
+//! in JSON with the report's outcomes, and records the report (no layer sees this URL).
 //!
 //! `cargo run --example spa` serves the API on loopback, calls it once, prints and checks the
 //! JSON, and exits.
@@ -24,7 +25,7 @@ const GOOGLE: &str = "https://accounts.google.com/o/oauth2/v2/auth";
 /// `GET /api/login-url?login_hint=...`: `{"url": ..., "connection": ..., "params": [{"name",
 /// "outcome"}]}`. Names and outcomes only: the report never holds a value, and the JSON
 /// carries none beside the URL itself.
-async fn login_url(State(config): State<ConfigHandle>, request: Request) -> Json<Value> {
+async fn login_url(State(handle): State<ConfigHandle>, request: Request) -> Json<Value> {
     // The URL the broker would have redirected to (a real broker makes a fresh state and
     // PKCE challenge per login and keeps them in its session).
     let authorize = format!(
@@ -32,9 +33,8 @@ async fn login_url(State(config): State<ConfigHandle>, request: Request) -> Json
          &redirect_uri=https%3A%2F%2Fapp.example%2Fcallback&scope=openid%20email\
          &state=af0ifjsldkj&prompt=consent"
     );
-    // The configuration the layer serves, hot reloads included.
-    let config = config.load();
-    let rewrite = config.rewrite_location(
+    // The configuration the layer serves (hot reloads included), under its dry run.
+    let rewrite = handle.rewrite_location(
         &authorize,
         Some("google"),
         &AliasSources::from_request(&request),
@@ -42,7 +42,11 @@ async fn login_url(State(config): State<ConfigHandle>, request: Request) -> Json
     let url = rewrite.location().unwrap_or(&authorize);
     let (connection, params) = match rewrite.report() {
         Some(report) => (
-            json!(report.connection()),
+            {
+                // Counted as the layer counts a redirect: the INFO event and the counters.
+                report.record();
+                json!(report.connection())
+            },
             report
                 .params()
                 .iter()

@@ -146,6 +146,8 @@ pub struct Config {
     /// per connection where the tree took several times that. Only the rare operations
     /// (printing, comparing, patching) read it; they parse it again where they need the tree.
     json: Arc<str>,
+    /// [`Config::fingerprint`], computed once at load: every report carries it.
+    fingerprint: Arc<str>,
     pub(crate) compiled: Arc<Compiled>,
 }
 
@@ -175,6 +177,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             json: Arc::from("{}"),
+            fingerprint: Arc::from(fingerprint::fingerprint(&Node::Object(Vec::new()))),
             compiled: Arc::new(Compiled::default()),
         }
     }
@@ -194,10 +197,12 @@ impl Config {
 
     fn from_node(node: Node) -> Result<Config, ConfigError> {
         let compiled = compile::compile(&node)?;
-        let json = serde_json::to_string(&compile::canonical(node))
+        let canonical = compile::canonical(node);
+        let json = serde_json::to_string(&canonical)
             .map_err(|e| ConfigError::new("", format!("cannot be written as JSON: {e}")))?;
         Ok(Config {
             json: Arc::from(json),
+            fingerprint: Arc::from(fingerprint::fingerprint(&canonical)),
             compiled: Arc::new(compiled),
         })
     }
@@ -434,8 +439,12 @@ impl Config {
     /// # Ok::<(), tower_upstream_params::ConfigError>(())
     /// ```
     pub fn fingerprint(&self) -> String {
-        let tree = self.tree().unwrap_or(Node::Object(Vec::new()));
-        fingerprint::fingerprint(&tree)
+        self.fingerprint.to_string()
+    }
+
+    /// [`fingerprint`](Self::fingerprint), shared (every report carries it).
+    pub(crate) fn fingerprint_shared(&self) -> Arc<str> {
+        Arc::clone(&self.fingerprint)
     }
 }
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 use arc_swap::ArcSwap;
 
 use crate::watch::FileWatch;
-use crate::{Config, ConfigError};
+use crate::{AliasSources, Config, ConfigError, Resolved, Rewrite};
 
 /// Reloads a layer's configuration while it serves ("hot reload").
 ///
@@ -25,22 +25,71 @@ use crate::{Config, ConfigError};
 /// assert_eq!(handle.load().connection_names().count(), 0);
 /// # Ok::<(), tower_upstream_params::ConfigError>(())
 /// ```
+///
+/// A handle also carries its layer's [`dry_run`](crate::UpstreamParamsLayer::dry_run): the
+/// doors on it, [`resolve`](Self::resolve) and [`rewrite_location`](Self::rewrite_location),
+/// apply the current configuration as that layer would, so that a pushed authorization
+/// request under a dry-run layer is a dry run too.
 #[derive(Clone)]
 pub struct ConfigHandle {
     config: Arc<ArcSwap<Config>>,
+    dry_run: bool,
 }
 
 impl fmt::Debug for ConfigHandle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ConfigHandle")
             .field("config", &**self.config.load())
+            .field("dry_run", &self.dry_run)
             .finish()
     }
 }
 
 impl ConfigHandle {
-    pub(crate) fn new(config: Arc<ArcSwap<Config>>) -> Self {
-        ConfigHandle { config }
+    pub(crate) fn new(config: Arc<ArcSwap<Config>>, dry_run: bool) -> Self {
+        ConfigHandle { config, dry_run }
+    }
+
+    /// Whether the layer this handle came from is a dry run
+    /// ([`UpstreamParamsLayer::dry_run`](crate::UpstreamParamsLayer::dry_run)).
+    pub fn dry_run(&self) -> bool {
+        self.dry_run
+    }
+
+    /// [`Config::resolve`] on the current configuration, under this handle's dry run: the
+    /// door for a pushed authorization request or JAR claims that the layer's own redirect
+    /// will not carry.
+    ///
+    /// ```
+    /// use tower_upstream_params::{AliasSources, Config, UpstreamParamsLayer};
+    ///
+    /// let config = Config::from_json(r#"{"connections": {"google": {
+    ///     "authorization_url": "https://accounts.google.com/o/oauth2/v2/auth",
+    ///     "upstream_params": {"prompt": {"value": "select_account"}}}}}"#)?;
+    /// let layer = UpstreamParamsLayer::new(config).dry_run(true);
+    /// let resolved = layer.handle().resolve("google", &AliasSources::new()).unwrap();
+    /// assert!(resolved.dry_run());
+    /// assert_eq!(resolved.values().count(), 0); // a canary never sends
+    /// assert!(resolved.report().rewritten()); // but says what it would have done
+    /// # Ok::<(), tower_upstream_params::ConfigError>(())
+    /// ```
+    pub fn resolve(&self, connection: &str, sources: &AliasSources<'_>) -> Option<Resolved> {
+        self.config
+            .load()
+            .resolve_with(connection, sources, self.dry_run)
+    }
+
+    /// [`Config::rewrite_location`] on the current configuration, under this handle's dry
+    /// run.
+    pub fn rewrite_location(
+        &self,
+        url: &str,
+        connection: Option<&str>,
+        sources: &AliasSources<'_>,
+    ) -> Rewrite {
+        self.config
+            .load()
+            .rewrite_with(url, connection, sources, self.dry_run)
     }
 
     /// Replaces the configuration.

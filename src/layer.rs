@@ -50,7 +50,7 @@ impl UpstreamParamsLayer {
 
     /// The handle that reloads this layer's configuration.
     pub fn handle(&self) -> ConfigHandle {
-        ConfigHandle::new(Arc::clone(&self.config))
+        ConfigHandle::new(Arc::clone(&self.config), self.dry_run)
     }
 }
 

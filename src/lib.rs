@@ -246,7 +246,8 @@ mod watch;
 
 pub use config::{Config, ConnectionInfo};
 pub use engine::{
-    AliasSources, DropReason, Outcome, ParamReport, Resolved, Rewrite, UpstreamReport, ValueSource,
+    AliasSources, DropReason, Miss, Outcome, ParamReport, Resolved, Rewrite, UpstreamReport,
+    ValueSource,
 };
 pub use error::ConfigError;
 pub use extensions::{UpstreamConnection, UpstreamValues};

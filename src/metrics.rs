@@ -41,3 +41,13 @@ pub(crate) fn param(connection: &str, param: &str, outcome: String) {
     )
     .increment(1);
 }
+
+/// The name of the counter of redirects that selected no connection, by reason.
+pub(crate) const MISSES: &str = "upstream_params_misses_total";
+
+/// Counts a redirect that selected no connection (`no_connection`, `no_endpoint`,
+/// `not_candidate`) or carried a foreign report (`foreign_report`): the reason is the only
+/// label, so no client input becomes one.
+pub(crate) fn miss(reason: &'static str) {
+    metrics::counter!(MISSES, "reason" => reason).increment(1);
+}

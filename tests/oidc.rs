@@ -496,14 +496,13 @@ async fn par_login(
     .into_iter()
     .map(|(name, value)| (name.to_owned(), value.to_owned()))
     .collect();
-    // Resolved before the push: `AliasSources` borrows the request, which is not held
-    // across an await.
+    // The layer's handle: its current configuration and its dry run.
     let report = broker.apply.then(|| {
-        let config = broker.config.load();
-        let resolved = config
+        let resolved = broker
+            .config
             .resolve("op", &AliasSources::from_request(&request))
-            .expect("the connection is configured");
-        resolved.apply_to(&mut pairs)
+            .expect("a configured connection");
+        resolved.apply_to(&mut pairs) // decoded pairs, the rules of a rewrite
     });
 
     let form = url::form_urlencoded::Serializer::new(String::new())

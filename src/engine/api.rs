@@ -6,8 +6,10 @@ use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
-use super::apply::apply;
+use super::decide::{decide, header_text};
 use super::edit::Op;
+use super::events::TARGET;
+use super::miss::Miss;
 use super::pairs::apply_to_pairs;
 use super::report::{DropReason, ParamReport, UpstreamReport, ValueSource};
 use super::resolve::resolve;
@@ -16,32 +18,62 @@ use crate::Config;
 use crate::config::Mode;
 
 /// What [`Config::rewrite_location`] makes of a URL.
-#[derive(Clone, Debug, Default)]
+///
+/// `Debug` prints whether there is a new URL and its length, the report, and the miss:
+/// never the URL (its query holds the values sent).
+#[derive(Clone, Default)]
 pub struct Rewrite {
-    location: Option<String>,
+    /// The URL the rules produce, when it differs (in a dry run too).
+    planned: Option<String>,
     report: Option<UpstreamReport>,
+    miss: Option<Miss>,
 }
 
 impl Rewrite {
     /// The new URL: `Some` only when the rules changed it (never in a dry run).
     pub fn location(&self) -> Option<&str> {
-        self.location.as_deref()
+        self.planned.as_deref().filter(|_| !self.dry_run())
     }
 
-    /// The outcomes: `None` when the URL selects no connection (not a configured
-    /// endpoint, no connection there, or not the one named).
+    /// In a dry run, the URL the rules would have produced (`None` when they would change
+    /// nothing, and outside a dry run: see [`location`](Self::location)).
+    pub fn dry_run_location(&self) -> Option<&str> {
+        self.planned.as_deref().filter(|_| self.dry_run())
+    }
+
+    /// The outcomes: `None` when the URL selects no connection (see [`miss`](Self::miss)).
     pub fn report(&self) -> Option<&UpstreamReport> {
         self.report.as_ref()
     }
 
-    /// The new URL, owned (`None` when unchanged).
+    /// Why the URL selects no connection: `None` when it selects one.
+    pub fn miss(&self) -> Option<Miss> {
+        self.miss
+    }
+
+    /// The new URL, owned (`None` when unchanged, and in a dry run).
     pub fn into_location(self) -> Option<String> {
-        self.location
+        let dry_run = self.dry_run();
+        self.planned.filter(|_| !dry_run)
     }
 
     /// The outcomes, owned.
     pub fn into_report(self) -> Option<UpstreamReport> {
         self.report
+    }
+
+    fn dry_run(&self) -> bool {
+        self.report.as_ref().is_some_and(UpstreamReport::dry_run)
+    }
+}
+
+impl fmt::Debug for Rewrite {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Rewrite")
+            .field("url_len", &self.planned.as_ref().map(String::len))
+            .field("report", &self.report)
+            .field("miss", &self.miss)
+            .finish()
     }
 }
 
@@ -71,6 +103,7 @@ enum Action {
 #[derive(Clone)]
 pub struct Resolved {
     connection: Arc<str>,
+    fingerprint: Arc<str>,
     dry_run: bool,
     params: Vec<ResolvedParam>,
 }
@@ -81,28 +114,49 @@ impl Resolved {
         &self.connection
     }
 
-    /// Whether the connection is a canary (`"dry_run": true`): [`apply_to`](Self::apply_to)
-    /// then changes nothing and reports what it would have done.
+    /// Whether this is a dry run: the connection's `"dry_run": true`, the configuration's
+    /// top-level `"dry_run": true`, or a [`ConfigHandle`](crate::ConfigHandle) of a layer
+    /// built with [`dry_run(true)`](crate::UpstreamParamsLayer::dry_run). Then
+    /// [`values`](Self::values) and [`removals`](Self::removals) are empty,
+    /// [`apply_to`](Self::apply_to) changes nothing, and every report says what would have
+    /// been done: a canary is never live through this door either.
     pub fn dry_run(&self) -> bool {
         self.dry_run
     }
 
     /// `(name, value)` of each param that has a value, decoded, in configuration order
     /// (params whose alias found no usable value are not there; see
-    /// [`apply_to`](Self::apply_to)'s report for why).
+    /// [`report`](Self::report) for why). Empty in a [dry run](Self::dry_run).
+    ///
+    /// A broker that sends these itself (the `oauth2` crate's `add_extra_param`, JAR claims)
+    /// inserts [`report`](Self::report) into its redirect, so that the layer leaves it and
+    /// records it once; with no layer to see it, it calls
+    /// [`UpstreamReport::record`] itself.
     pub fn values(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
-        self.params.iter().filter_map(|p| match &p.action {
-            Action::Set { value, .. } => Some((&*p.name, value.as_str())),
-            _ => None,
-        })
+        self.params
+            .iter()
+            .filter(|_| !self.dry_run)
+            .filter_map(|p| match &p.action {
+                Action::Set { value, .. } => Some((&*p.name, value.as_str())),
+                _ => None,
+            })
     }
 
-    /// The names configured with `"remove": true`, in configuration order.
+    /// The names configured with `"remove": true`, in configuration order. Empty in a
+    /// [dry run](Self::dry_run).
     pub fn removals(&self) -> impl Iterator<Item = &str> + '_ {
         self.params
             .iter()
-            .filter(|p| matches!(p.action, Action::Remove))
+            .filter(|p| !self.dry_run && matches!(p.action, Action::Remove))
             .map(|p| &*p.name)
+    }
+
+    /// What [`values`](Self::values) and [`removals`](Self::removals) do to an authorize
+    /// request that carries none of the params: the report of [`apply_to`](Self::apply_to)
+    /// on no pairs (a value is `added`, a removal `dropped(missing)`; in a dry run, what
+    /// would have been done, with [`dry_run`](UpstreamReport::dry_run) `true`).
+    pub fn report(&self) -> UpstreamReport {
+        self.apply_to(&mut Vec::new())
     }
 
     /// Applies the params to `pairs` (decoded `(name, value)`, in order, as a request body
@@ -147,7 +201,13 @@ impl Resolved {
                 ParamReport::new(p.name.clone(), outcome, source)
             })
             .collect();
-        UpstreamReport::new(self.connection.clone(), changed, self.dry_run, params)
+        UpstreamReport::new(
+            self.connection.clone(),
+            self.fingerprint.clone(),
+            changed,
+            self.dry_run,
+            params,
+        )
     }
 }
 
@@ -213,16 +273,47 @@ impl Config {
     /// a pair ending in spaces or control characters that the rewrite leaves last has them
     /// percent-encoded, as a browser sends them. A URL that selects no connection gives
     /// an empty [`Rewrite`] (and the WARN events the layer would emit for it).
+    ///
+    /// A URL that is not visible ASCII (a raw `ö`, a DEL byte) is what the layer never
+    /// receives as a `Location` (`HeaderValue::to_str` refuses it): it is left as it is, with
+    /// no report and [`Miss::NotAscii`]. A URL that would come out byte for byte as it came
+    /// in (a `replace` whose value is already there) has no new [`location`](Rewrite::location).
+    ///
+    /// The report is not [recorded](UpstreamReport::record): insert it into the redirect
+    /// that carries the URL (the layer records it), or record it yourself.
     pub fn rewrite_location(
         &self,
         url: &str,
         connection: Option<&str>,
         sources: &AliasSources<'_>,
     ) -> Rewrite {
-        let applied = apply(&self.compiled, url, connection, sources, false);
+        self.rewrite_with(url, connection, sources, false)
+    }
+
+    /// [`rewrite_location`](Self::rewrite_location) under the caller's dry run too.
+    pub(crate) fn rewrite_with(
+        &self,
+        url: &str,
+        connection: Option<&str>,
+        sources: &AliasSources<'_>,
+        dry_run: bool,
+    ) -> Rewrite {
+        if !header_text(url) {
+            tracing::debug!(
+                target: TARGET,
+                reason = "non_ascii_location",
+                "URL is not visible ASCII; left as it is"
+            );
+            return Rewrite {
+                miss: Some(Miss::NotAscii),
+                ..Rewrite::default()
+            };
+        }
+        let decision = decide(self, url, connection, sources, dry_run);
         Rewrite {
-            location: applied.location,
-            report: applied.report,
+            planned: decision.planned,
+            report: decision.report,
+            miss: decision.miss,
         }
     }
 
@@ -255,7 +346,21 @@ impl Config {
     /// // response.extensions_mut().insert(report);
     /// # Ok::<(), tower_upstream_params::ConfigError>(())
     /// ```
+    ///
+    /// With the connection's or the configuration's `"dry_run": true`, the [`Resolved`] is a
+    /// dry run: [`values`](Resolved::values) is empty and the reports say what would have
+    /// been sent.
     pub fn resolve(&self, connection: &str, sources: &AliasSources<'_>) -> Option<Resolved> {
+        self.resolve_with(connection, sources, false)
+    }
+
+    /// [`resolve`](Self::resolve) under the caller's dry run too.
+    pub(crate) fn resolve_with(
+        &self,
+        connection: &str,
+        sources: &AliasSources<'_>,
+        dry_run: bool,
+    ) -> Option<Resolved> {
         let id = self.compiled.index.find_name(connection)?;
         let view = self.compiled.connection(id as usize)?;
         let mut free: &mut [u8] = &mut [];
@@ -280,7 +385,8 @@ impl Config {
             .collect();
         Some(Resolved {
             connection: view.name.clone(),
-            dry_run: view.dry_run,
+            fingerprint: self.fingerprint_shared(),
+            dry_run: dry_run || view.dry_run,
             params,
         })
     }

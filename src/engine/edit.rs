@@ -18,12 +18,16 @@ pub(crate) enum Op<'a> {
 
 impl Op<'_> {
     /// The outcome of this op where the URL (or list of pairs) holds `occurrences` pairs of
-    /// its name: the rules of every rewrite, in one place. `merge` merges the new value with
-    /// the existing ones (called for a present param in `merge` mode only): whether a token
-    /// was added, or `None` where OIDC's `none` would stand beside another value.
+    /// its name: the rules of every rewrite, in one place. `same` tells whether the one pair
+    /// of the name already holds the new value, decoded (called for a `replace` of a name
+    /// present once only): such a replace changes nothing and is `kept`. `merge` merges the
+    /// new value with the existing ones (called for a present param in `merge` mode only):
+    /// whether a token was added, or `None` where OIDC's `none` would stand beside another
+    /// value.
     pub(crate) fn outcome(
         &self,
         occurrences: u32,
+        same: impl FnOnce(&str) -> bool,
         merge: impl FnOnce(&str) -> Option<bool>,
     ) -> Outcome {
         let present = occurrences > 0;
@@ -32,6 +36,8 @@ impl Op<'_> {
             Op::Remove if present => Outcome::Removed,
             Op::Remove => Outcome::Dropped(DropReason::Missing),
             Op::Set(..) if !present => Outcome::Added,
+            // `blog=b+v` for the value `b v`: nothing to write.
+            Op::Set(value, Mode::Replace) if occurrences == 1 && same(value) => Outcome::Kept,
             Op::Set(_, Mode::Replace) => Outcome::Replaced,
             Op::Set(_, Mode::Keep) => Outcome::Kept,
             Op::Set(value, Mode::Merge) => match merge(value) {

@@ -7,19 +7,23 @@
 //!
 //! - [`redirect`]: is the response a redirect the rules apply to; the new `Location` written
 //!   back, the report inserted and logged;
-//! - [`apply`]: the rules for one URL, shared by every caller: the connection selected, each
-//!   param resolved, the URL rewritten, the [`UpstreamReport`];
+//! - [`decide`]: the one decision every door renders (the layer, `rewrite_location`,
+//!   `explain`): the connection selected or the [`Miss`], each param resolved, the URL
+//!   rewritten, the [`UpstreamReport`];
 //! - [`sources`]: [`AliasSources`], what aliases read; [`resolve`]: each param's value;
 //! - [`rewrite`]: the query read once, each param's outcome decided, the new `Location`
 //!   measured and written; [`merge`]: `"mode": "merge"`'s union;
 //! - [`pairs`]: the same rules over decoded pairs ([`Resolved::apply_to`]), and [`api`]:
 //!   the public entry points on [`Config`](crate::Config);
-//! - [`edit`]: one param on its way through; [`report`]: what happened to it.
+//! - [`edit`]: one param on its way through; [`report`]: what happened to it; [`miss`]: why
+//!   no connection was selected; [`events`]: what is logged, and how.
 
 mod api;
-mod apply;
+mod decide;
 mod edit;
+mod events;
 mod merge;
+mod miss;
 mod pairs;
 mod redirect;
 mod report;
@@ -30,6 +34,7 @@ mod sources;
 mod tests;
 
 pub use api::{Resolved, Rewrite};
+pub use miss::Miss;
 pub use report::{DropReason, Outcome, ParamReport, UpstreamReport, ValueSource};
 pub use sources::AliasSources;
 

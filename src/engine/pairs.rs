@@ -42,16 +42,21 @@ pub(crate) fn apply_to_pairs(
 fn apply_one(name: &str, op: &Op<'_>, pairs: &mut Vec<(String, String)>) -> Outcome {
     let occurrences = pairs.iter().filter(|(n, _)| n == name).count();
     let mut merged = None;
-    let outcome = op.outcome(u32::try_from(occurrences).unwrap_or(u32::MAX), |new| {
-        let existing = pairs
-            .iter()
-            .filter(|(n, _)| n == name)
-            .map(|(_, v)| Cow::Borrowed(v.as_str()));
-        merge(existing, new).map(|m| {
-            merged = Some(m.value);
-            m.added
-        })
-    });
+    let same = |new: &str| pairs.iter().any(|(n, v)| n == name && v == new);
+    let outcome = op.outcome(
+        u32::try_from(occurrences).unwrap_or(u32::MAX),
+        same,
+        |new| {
+            let existing = pairs
+                .iter()
+                .filter(|(n, _)| n == name)
+                .map(|(_, v)| Cow::Borrowed(v.as_str()));
+            merge(existing, new).map(|m| {
+                merged = Some(m.value);
+                m.added
+            })
+        },
+    );
     let new_value = match (outcome, op) {
         (Outcome::Merged, _) => merged,
         (Outcome::Added | Outcome::Replaced, Op::Set(value, _)) => Some(value.clone().into_owned()),

@@ -1,11 +1,12 @@
-//! The response side of the layer: is this a redirect the rules apply to? The `Location` is
-//! handed to [`apply`] (the rules every caller shares), written back, reported.
+//! The response side of the layer: is this a redirect the rules apply to? Its `Location` is
+//! handed to [`decide`] (the decision every door renders), written back, reported.
 
 use arc_swap::ArcSwap;
 use http::header::LOCATION;
 use http::{HeaderValue, Response, StatusCode};
 
-use super::apply::{TARGET, apply};
+use super::decide::{decide, selected_name};
+use super::events::{Named, TARGET};
 use super::report::UpstreamReport;
 use super::sources::AliasSources;
 use crate::{Config, UpstreamConnection, UpstreamValues};
@@ -17,11 +18,15 @@ pub(crate) fn is_redirect(status: StatusCode) -> bool {
 }
 
 /// Rewrites `response`'s `Location` if it is a redirect to a configured connection, and
-/// inserts the [`UpstreamReport`] into its extensions. `query` and `request_values` are what
-/// the request carried.
+/// inserts and records the [`UpstreamReport`]. `query` and `request_values` are what the
+/// request carried; `dry_run` the layer's own.
 ///
-/// A response that already carries an `UpstreamReport` (the broker applied the params
-/// itself, to a pushed authorization request) is left as it is: its report is logged.
+/// A response that already carries an `UpstreamReport` for the connection its `Location`
+/// selects (the broker applied the params itself: a pushed authorization request) is left
+/// as it is, and that report recorded (once). A report for another connection is foreign:
+/// the layer decides as for any redirect and its report replaces the foreign one; on a
+/// `Location` that selects no connection the foreign report stays and the response is left
+/// as it is. Either way a `WARN` `foreign_report` event names it.
 pub(crate) fn process<B>(
     config: &ArcSwap<Config>,
     dry_run: bool,
@@ -30,10 +35,6 @@ pub(crate) fn process<B>(
     response: &mut Response<B>,
 ) {
     if !is_redirect(response.status()) {
-        return;
-    }
-    if let Some(report) = response.extensions().get::<UpstreamReport>() {
-        log(report);
         return;
     }
     let mut locations = response.headers().get_all(LOCATION).iter();
@@ -53,6 +54,17 @@ pub(crate) fn process<B>(
         .extensions()
         .get::<UpstreamConnection>()
         .map(UpstreamConnection::name);
+    if let Some(report) = response.extensions().get::<UpstreamReport>() {
+        let selected = selected_name(&config, location, named);
+        if selected == Some(report.connection()) {
+            report.record();
+            return;
+        }
+        foreign(report, selected, &config);
+        if selected.is_none() {
+            return;
+        }
+    }
     let mut sources = AliasSources::new().query(query);
     if let Some(values) = response.extensions().get::<UpstreamValues>() {
         sources.push(values);
@@ -60,40 +72,34 @@ pub(crate) fn process<B>(
     if let Some(values) = request_values {
         sources.push(values);
     }
-    let applied = apply(&config.compiled, location, named, &sources, dry_run);
-    let Some(report) = applied.report else {
+    let decision = decide(&config, location, named, &sources, dry_run);
+    let Some(report) = decision.report.as_ref() else {
         return;
     };
-    log(&report);
-    if let Some(value) = applied.location.and_then(|s| HeaderValue::try_from(s).ok()) {
+    report.record();
+    if let Some(value) = decision
+        .location()
+        .and_then(|s| HeaderValue::try_from(s).ok())
+    {
         // The one `Location` read above takes the new value in place.
         if let Some(location) = response.headers_mut().get_mut(LOCATION) {
             *location = value;
         }
     }
-    response.extensions_mut().insert(report);
+    if let Some(report) = decision.report {
+        response.extensions_mut().insert(report);
+    }
 }
 
-/// The event for one redirect to an upstream identity provider: names and outcomes only,
-/// never a value. With the feature `metrics`, the same as counters.
-fn log(report: &UpstreamReport) {
-    tracing::info!(
+/// The event for a report that is not the selected connection's.
+fn foreign(report: &UpstreamReport, selected: Option<&str>, config: &Config) {
+    tracing::warn!(
         target: TARGET,
-        connection = %report.connection(),
-        dry_run = report.dry_run(),
-        rewritten = report.rewritten(),
-        params = %report,
-        "redirect to upstream identity provider"
+        reason = "foreign_report",
+        report_connection = %Named(report.connection(), config),
+        selected = %selected.unwrap_or("(none)"),
+        "redirect carries an UpstreamReport for another connection than its Location selects"
     );
     #[cfg(feature = "metrics")]
-    {
-        crate::metrics::redirect(report.connection(), report.rewritten(), report.dry_run());
-        for param in report.params() {
-            crate::metrics::param(
-                report.connection(),
-                param.name(),
-                param.outcome().to_string(),
-            );
-        }
-    }
+    crate::metrics::miss("foreign_report");
 }

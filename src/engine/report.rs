@@ -7,6 +7,9 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use super::events::TARGET;
 
 /// Why a param was not sent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -201,30 +204,69 @@ impl fmt::Debug for ParamReport {
 /// ```
 ///
 /// A broker that applies the params itself (a pushed authorization request,
-/// [`Resolved::apply_to`](crate::Resolved::apply_to)) inserts the report it got into its
-/// redirect: the layer then leaves that response unchanged and logs this report.
+/// [`Resolved::apply_to`](crate::Resolved::apply_to), or a URL built from
+/// [`Resolved::values`](crate::Resolved::values) with
+/// [`Resolved::report`](crate::Resolved::report)) inserts the report it got into its
+/// redirect: the layer then leaves that response unchanged and [records](Self::record) this
+/// report, when its connection is the one the `Location` selects.
+///
+/// A report is [recorded](Self::record) once: the layer, a second layer stacked on it and
+/// the broker may each call `record`, and the redirect is counted once. A clone carries
+/// whether it was recorded when it was made.
 ///
 /// `Debug` and [`Display`](fmt::Display) print names and outcomes only, never a value.
-#[derive(Clone, PartialEq, Eq)]
 pub struct UpstreamReport {
     connection: Arc<str>,
+    /// The fingerprint of the configuration that made the report.
+    fingerprint: Arc<str>,
     rewritten: bool,
     dry_run: bool,
     params: Vec<ParamReport>,
+    recorded: AtomicBool,
 }
+
+impl Clone for UpstreamReport {
+    fn clone(&self) -> Self {
+        UpstreamReport {
+            connection: self.connection.clone(),
+            fingerprint: self.fingerprint.clone(),
+            rewritten: self.rewritten,
+            dry_run: self.dry_run,
+            params: self.params.clone(),
+            recorded: AtomicBool::new(self.recorded.load(Ordering::Relaxed)),
+        }
+    }
+}
+
+impl PartialEq for UpstreamReport {
+    /// Equal when they say the same: connection, configuration, `rewritten`, `dry_run` and
+    /// every param (whether either was recorded does not count).
+    fn eq(&self, other: &Self) -> bool {
+        self.connection == other.connection
+            && self.fingerprint == other.fingerprint
+            && self.rewritten == other.rewritten
+            && self.dry_run == other.dry_run
+            && self.params == other.params
+    }
+}
+
+impl Eq for UpstreamReport {}
 
 impl UpstreamReport {
     pub(crate) fn new(
         connection: Arc<str>,
+        fingerprint: Arc<str>,
         rewritten: bool,
         dry_run: bool,
         params: Vec<ParamReport>,
     ) -> Self {
         UpstreamReport {
             connection,
+            fingerprint,
             rewritten,
             dry_run,
             params,
+            recorded: AtomicBool::new(false),
         }
     }
 
@@ -238,8 +280,8 @@ impl UpstreamReport {
         self.rewritten
     }
 
-    /// Whether this was a dry run (the layer's, or the connection's `"dry_run": true`):
-    /// nothing was changed.
+    /// Whether this was a dry run (the layer's, the configuration's or the connection's
+    /// `"dry_run": true`): nothing was changed.
     pub fn dry_run(&self) -> bool {
         self.dry_run
     }
@@ -255,6 +297,39 @@ impl UpstreamReport {
             .iter()
             .find(|p| p.name() == name)
             .map(ParamReport::outcome)
+    }
+
+    /// Emits what the layer emits for each redirect it reports: the `INFO` event under the
+    /// target `tower_upstream_params` (`connection`, the configuration's `fingerprint`,
+    /// `dry_run`, `rewritten`, and `params` as `name:outcome`, never a value) and, with the
+    /// feature `metrics`, the counters `upstream_params_redirects_total` and
+    /// `upstream_params_params_total`.
+    ///
+    /// Once: a report already recorded (by this call, by a layer, by an inner layer) is not
+    /// recorded again, so a redirect is counted once however many doors it passed. A broker
+    /// that sends what [`Resolved::values`](crate::Resolved::values) gave, with no layer to
+    /// see its redirect (a URL handed to a single-page app), records
+    /// [`Resolved::report`](crate::Resolved::report) itself.
+    pub fn record(&self) {
+        if self.recorded.swap(true, Ordering::Relaxed) {
+            return;
+        }
+        tracing::info!(
+            target: TARGET,
+            connection = %self.connection(),
+            fingerprint = %self.fingerprint,
+            dry_run = self.dry_run(),
+            rewritten = self.rewritten(),
+            params = %self,
+            "redirect to upstream identity provider"
+        );
+        #[cfg(feature = "metrics")]
+        {
+            crate::metrics::redirect(self.connection(), self.rewritten(), self.dry_run());
+            for param in self.params() {
+                crate::metrics::param(self.connection(), param.name(), param.outcome().to_string());
+            }
+        }
     }
 }
 

@@ -10,7 +10,7 @@ use super::edit::{Edit, MergedValue, Op};
 use super::merge::{SCRATCH_LEN, Scratch, merge_in};
 use super::report::{DropReason, Outcome};
 use crate::config::Mode;
-use crate::text::{Parts, RawPairs, Scan, Written, decoded_name};
+use crate::text::{Parts, RawPairs, Scan, Written, decoded_bytes_in, decoded_name};
 
 /// The name lengths some edit (or `request`, `request_uri`) has: a plain name of another
 /// length is passed over without being looked at.
@@ -163,8 +163,8 @@ pub(crate) fn rewrite_scanned(
         &mut []
     };
     let mut scratch = Scratch { buf, used: 0 };
-    for edit in edits.iter_mut() {
-        edit.outcome = decide(edit, query, &mut scratch);
+    for (i, edit) in edits.iter_mut().enumerate() {
+        edit.outcome = decide(edit, i, query, &matches, &mut scratch);
     }
     if !edits.iter().any(|e| e.outcome.changes()) {
         return None;
@@ -188,9 +188,22 @@ pub(crate) fn too_long(edits: &mut [Edit<'_>]) {
     }
 }
 
-fn decide(edit: &mut Edit<'_>, query: &str, scratch: &mut Scratch<'_>) -> Outcome {
+fn decide(
+    edit: &mut Edit<'_>,
+    i: usize,
+    query: &str,
+    matches: &Matches,
+    scratch: &mut Scratch<'_>,
+) -> Outcome {
     let mut merged = None;
-    let outcome = edit.op.outcome(edit.occurrences, |value| {
+    let name = edit.name;
+    let same = |value: &str| {
+        only_pair(query, matches, i, name).is_some_and(|pair| {
+            let mut none: &mut [u8] = &mut [];
+            *decoded_bytes_in(pair, &mut none) == *value.as_bytes()
+        })
+    };
+    let outcome = edit.op.outcome(edit.occurrences, same, |value| {
         merge_in(edit.name, query, value, scratch).map(|(value, added)| {
             merged = Some(value);
             added
@@ -200,6 +213,20 @@ fn decide(edit: &mut Edit<'_>, query: &str, scratch: &mut Scratch<'_>) -> Outcom
         edit.merged = merged;
     }
     outcome
+}
+
+/// The one pair of the query named `name` (edit `i`'s), raw: from the pairs recorded while
+/// reading, or, past what they hold, read again.
+fn only_pair<'q>(query: &'q str, matches: &Matches, i: usize, name: &str) -> Option<&'q str> {
+    match matches.all() {
+        Some(all) => all
+            .iter()
+            .find(|&&(_, _, edit)| edit as usize == i)
+            .and_then(|&(start, end, _)| query.get(start as usize..end as usize)),
+        None => RawPairs::new(query)
+            .find(|raw| raw.decoded_name().as_deref() == Some(name))
+            .map(|raw| raw.pair),
+    }
 }
 
 /// What a replaced or merged pair's value becomes.

@@ -1,5 +1,7 @@
 //! [`AliasSources`]: what an alias may read.
 
+use std::fmt;
+
 use crate::UpstreamValues;
 
 /// What aliases may read: the broker's own authorize request query and the
@@ -19,12 +21,24 @@ use crate::UpstreamValues;
 ///     .values(&typed); // before the query; call again for lower-priority sets
 /// # let _ = sources;
 /// ```
-#[derive(Clone, Debug, Default)]
+///
+/// It borrows the query and the value sets only, so it may be held across an `.await` like
+/// any `&str`. `Debug` prints the query's length and the value sets' names, never a value.
+#[derive(Clone, Default)]
 pub struct AliasSources<'a> {
     /// The first two value sets (the layer's response and request values) without a `Vec`.
     first: [Option<&'a UpstreamValues>; 2],
     more: Vec<&'a UpstreamValues>,
     query: Option<&'a str>,
+}
+
+impl fmt::Debug for AliasSources<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AliasSources")
+            .field("values", &self.value_sets().collect::<Vec<_>>())
+            .field("query_len", &self.query.map(str::len))
+            .finish()
+    }
 }
 
 impl<'a> AliasSources<'a> {

@@ -198,12 +198,15 @@ async fn no_connection_and_non_candidates_are_warnings() {
         warns.iter().any(|l| l.contains("no_connection")),
         "{output}"
     );
+    // The name is the broker's (often a client's `?connection=`): not configured, it is
+    // logged as `unknown` and its length, never as the string.
     assert!(
         warns
             .iter()
-            .any(|l| l.contains("not_candidate") && l.contains("ghost")),
+            .any(|l| l.contains("not_candidate") && l.contains("unknown (5 bytes)")),
         "{output}"
     );
+    assert!(!output.contains("ghost"), "{output}");
     assert!(!output.contains(SECRET), "{output}");
 }
 
@@ -391,4 +394,173 @@ async fn named_non_candidates_and_unmatched_paths_are_never_silent() {
         assert!(!output.contains(SECRET), "{output}");
         assert!(!output.contains("x=1"), "no query in the event: {output}");
     }
+}
+
+/// A redirect to `location` whose inner service inserted `report`, through `layers` layers
+/// of `config` stacked on one another: the response and every event.
+async fn with_report(
+    config: &tower_upstream_params::Config,
+    location: &str,
+    report: Option<tower_upstream_params::UpstreamReport>,
+    layers: usize,
+) -> (http::Response<()>, String) {
+    use tower::{Layer, ServiceExt};
+    let location = location.to_owned();
+    let inner = tower::service_fn(move |_req: http::Request<()>| {
+        let mut response = http::Response::builder()
+            .status(302)
+            .header("location", location.clone())
+            .body(())
+            .unwrap();
+        if let Some(report) = report.clone() {
+            response.extensions_mut().insert(report);
+        }
+        async move { Ok::<_, std::convert::Infallible>(response) }
+    });
+    let mut response = None;
+    let output = captured(async {
+        let request = http::Request::get("/authorize?login_hint=jane%40x.example")
+            .body(())
+            .unwrap();
+        let layer = UpstreamParamsLayer::new(config.clone());
+        response = Some(match layers {
+            1 => layer.layer(inner).oneshot(request).await.unwrap(),
+            _ => layer
+                .layer(layer.layer(inner))
+                .oneshot(request)
+                .await
+                .unwrap(),
+        });
+    })
+    .await;
+    (response.unwrap(), output)
+}
+
+fn two_idps() -> tower_upstream_params::Config {
+    config(
+        r#"{"connections": {
+            "g": {"authorization_url": "https://accounts.google.com/o/oauth2/v2/auth",
+                  "upstream_params": {"prompt": {"value": "select_account"}}},
+            "x": {"protocol": "oauth1", "authorization_url": "https://api.twitter.com/oauth/authorize",
+                  "upstream_params": {"screen_name": {"alias": "login_hint"}}}}}"#,
+    )
+}
+
+/// Issue 18, item 4: a report for another connection does not stop the layer.
+#[tokio::test]
+async fn a_foreign_report_does_not_stop_the_layer() {
+    use tower_upstream_params::{AliasSources, Outcome, UpstreamReport};
+    let cfg = two_idps();
+    let foreign = cfg.resolve("g", &AliasSources::new()).unwrap().report();
+    let to_x = "https://api.twitter.com/oauth/authorize?oauth_token=T";
+    let (response, output) = with_report(&cfg, to_x, Some(foreign.clone()), 1).await;
+    assert_eq!(
+        response.headers()["location"],
+        "https://api.twitter.com/oauth/authorize?oauth_token=T&screen_name=jane%40x.example"
+    );
+    let report = response.extensions().get::<UpstreamReport>().unwrap();
+    assert_eq!(report.connection(), "x");
+    assert_eq!(report.outcome("screen_name"), Some(Outcome::Added));
+    let warn = output
+        .lines()
+        .find(|l| l.contains("foreign_report"))
+        .unwrap_or_else(|| panic!("{output}"));
+    assert!(
+        warn.contains("WARN") && warn.contains("report_connection=g"),
+        "{warn}"
+    );
+    assert!(warn.contains("selected=x"), "{warn}");
+    // Recorded: the layer's own report, not g's.
+    assert!(output.contains("connection=x"), "{output}");
+    assert!(
+        !output
+            .lines()
+            .any(|l| l.contains("INFO") && l.contains(" connection=g ")),
+        "{output}"
+    );
+
+    // On a Location that selects no connection the foreign report stays, unchanged.
+    let elsewhere = "https://broker.example/callback?code=c";
+    let (response, output) = with_report(&cfg, elsewhere, Some(foreign.clone()), 1).await;
+    assert_eq!(response.headers()["location"], elsewhere);
+    assert_eq!(
+        response.extensions().get::<UpstreamReport>(),
+        Some(&foreign)
+    );
+    assert!(output.contains("foreign_report"), "{output}");
+    assert!(
+        !output.contains("redirect to upstream identity provider"),
+        "{output}"
+    );
+}
+
+/// The broker's own report (PAR, or a URL built from `values()`) is left and recorded once;
+/// two stacked layers record a redirect once.
+#[tokio::test]
+async fn a_report_is_recorded_once() {
+    use tower_upstream_params::{AliasSources, UpstreamReport};
+    let cfg = two_idps();
+    let own = cfg.resolve("g", &AliasSources::new()).unwrap().report();
+    let par = "https://accounts.google.com/o/oauth2/v2/auth?client_id=w&request_uri=urn%3Ax";
+    let (response, output) = with_report(&cfg, par, Some(own.clone()), 1).await;
+    assert_eq!(response.headers()["location"], par);
+    assert_eq!(response.extensions().get::<UpstreamReport>(), Some(&own));
+    let infos = output
+        .matches("redirect to upstream identity provider")
+        .count();
+    assert_eq!(infos, 1, "{output}");
+    assert!(!output.contains("par_or_jar"), "{output}");
+    assert!(
+        output.contains(&format!("fingerprint={}", cfg.fingerprint())),
+        "{output}"
+    );
+
+    // Recorded by the broker already: not again.
+    own.record();
+    let (_, output) = with_report(&cfg, par, Some(own.clone()), 1).await;
+    assert_eq!(
+        output
+            .matches("redirect to upstream identity provider")
+            .count(),
+        0,
+        "{output}"
+    );
+
+    // Two layers on one redirect: one event.
+    let to_x = "https://api.twitter.com/oauth/authorize?oauth_token=T";
+    let (response, output) = with_report(&cfg, to_x, None, 2).await;
+    assert!(
+        response.headers()["location"]
+            .to_str()
+            .unwrap()
+            .contains("screen_name=")
+    );
+    assert_eq!(
+        output
+            .matches("redirect to upstream identity provider")
+            .count(),
+        1,
+        "{output}"
+    );
+}
+
+/// The WARN `no_connection` event carries the `Location`'s `client_id`.
+#[tokio::test]
+async fn no_connection_names_the_client_id() {
+    let cfg = config(
+        r#"{"connections": {"a": {"authorization_url": "https://idp.example/authorize",
+                                  "client_id": "right"}}}"#,
+    );
+    let (_, output) = with_report(
+        &cfg,
+        "https://idp.example/authorize?client_id=wr%0Aong",
+        None,
+        1,
+    )
+    .await;
+    let warn = output
+        .lines()
+        .find(|l| l.contains("no_connection"))
+        .unwrap();
+    assert!(warn.contains(r#"client_id="wr\nong""#), "{warn}");
 }

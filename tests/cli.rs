@@ -575,213 +575,213 @@ mod shape {
 
     #[derive(Debug, Deserialize)]
     #[serde(deny_unknown_fields)]
-    pub struct Problem {
+    pub(crate) struct Problem {
         #[serde(deserialize_with = "req")]
-        pub file: Option<String>,
-        pub path: String,
-        pub pointer: String,
-        pub message: String,
+        pub(crate) file: Option<String>,
+        pub(crate) path: String,
+        pub(crate) pointer: String,
+        pub(crate) message: String,
     }
 
     #[derive(Debug, Deserialize)]
     #[serde(deny_unknown_fields)]
-    pub struct Failure {
-        pub status: u8,
-        pub errors: Vec<Problem>,
+    pub(crate) struct Failure {
+        pub(crate) status: u8,
+        pub(crate) errors: Vec<Problem>,
     }
 
     #[derive(Debug, Deserialize)]
     #[serde(deny_unknown_fields)]
-    pub struct Validate {
-        pub ok: bool,
-        pub strict: bool,
-        pub files: Vec<File>,
+    pub(crate) struct Validate {
+        pub(crate) ok: bool,
+        pub(crate) strict: bool,
+        pub(crate) files: Vec<File>,
     }
 
     #[derive(Debug, Deserialize)]
     #[serde(deny_unknown_fields)]
-    pub struct File {
-        pub file: String,
-        pub status: String,
+    pub(crate) struct File {
+        pub(crate) file: String,
+        pub(crate) status: String,
         #[serde(deserialize_with = "req")]
-        pub fingerprint: Option<String>,
-        pub connections: Vec<Connection>,
-        pub errors: Vec<Problem>,
-        pub warnings: Vec<Problem>,
+        pub(crate) fingerprint: Option<String>,
+        pub(crate) connections: Vec<Connection>,
+        pub(crate) errors: Vec<Problem>,
+        pub(crate) warnings: Vec<Problem>,
         #[serde(deserialize_with = "req")]
-        pub hint: Option<String>,
+        pub(crate) hint: Option<String>,
     }
 
     #[derive(Debug, Deserialize)]
     #[serde(deny_unknown_fields)]
-    pub struct Connection {
-        pub name: String,
-        pub authorization_url: String,
+    pub(crate) struct Connection {
+        pub(crate) name: String,
+        pub(crate) authorization_url: String,
         #[serde(deserialize_with = "req")]
-        pub client_id: Option<String>,
-        pub protocol: String,
-        pub dry_run: bool,
-        pub params: Vec<Param>,
+        pub(crate) client_id: Option<String>,
+        pub(crate) protocol: String,
+        pub(crate) dry_run: bool,
+        pub(crate) params: Vec<Param>,
     }
 
     #[derive(Debug, Deserialize)]
     #[serde(deny_unknown_fields)]
-    pub struct Param {
-        pub name: String,
-        pub kind: String,
+    pub(crate) struct Param {
+        pub(crate) name: String,
+        pub(crate) kind: String,
         #[serde(deserialize_with = "req")]
-        pub mode: Option<String>,
+        pub(crate) mode: Option<String>,
         #[serde(deserialize_with = "req")]
-        pub alias: Option<String>,
+        pub(crate) alias: Option<String>,
         #[serde(deserialize_with = "req")]
-        pub source: Option<String>,
+        pub(crate) source: Option<String>,
     }
 
     #[derive(Debug, Deserialize)]
     #[serde(deny_unknown_fields)]
-    pub struct Fingerprint {
-        pub file: String,
-        pub fingerprint: String,
+    pub(crate) struct Fingerprint {
+        pub(crate) file: String,
+        pub(crate) fingerprint: String,
     }
 
     #[derive(Debug, Deserialize)]
     #[serde(deny_unknown_fields)]
-    pub struct ConfigRef {
-        pub file: String,
-        pub fingerprint: String,
+    pub(crate) struct ConfigRef {
+        pub(crate) file: String,
+        pub(crate) fingerprint: String,
     }
 
     #[derive(Debug, Deserialize)]
     #[serde(deny_unknown_fields)]
-    pub struct Explain {
-        pub config: ConfigRef,
-        pub url: String,
+    pub(crate) struct Explain {
+        pub(crate) config: ConfigRef,
+        pub(crate) url: String,
         #[serde(deserialize_with = "req")]
-        pub connection: Option<String>,
-        pub dry_run: bool,
+        pub(crate) connection: Option<String>,
+        pub(crate) dry_run: bool,
         #[serde(deserialize_with = "req")]
-        pub event: Option<Event>,
+        pub(crate) event: Option<Event>,
         #[serde(deserialize_with = "req")]
-        pub miss: Option<Miss>,
-        pub params: Vec<Outcome>,
-        pub rewritten: bool,
+        pub(crate) miss: Option<Miss>,
+        pub(crate) params: Vec<Outcome>,
+        pub(crate) rewritten: bool,
         #[serde(deserialize_with = "req")]
-        pub location: Option<String>,
+        pub(crate) location: Option<String>,
         #[serde(deserialize_with = "req")]
-        pub dry_run_location: Option<String>,
+        pub(crate) dry_run_location: Option<String>,
     }
 
     #[derive(Debug, Deserialize)]
     #[serde(deny_unknown_fields)]
-    pub struct Event {
-        pub level: String,
+    pub(crate) struct Event {
+        pub(crate) level: String,
         #[serde(deserialize_with = "req")]
-        pub reason: Option<String>,
-        pub message: String,
+        pub(crate) reason: Option<String>,
+        pub(crate) message: String,
     }
 
     #[derive(Debug, Deserialize)]
     #[serde(deny_unknown_fields)]
-    pub struct Miss {
-        pub kind: String,
-        pub message: String,
+    pub(crate) struct Miss {
+        pub(crate) kind: String,
+        pub(crate) message: String,
         #[serde(deserialize_with = "req")]
-        pub nearest: Option<Nearest>,
-        pub client_ids: Vec<ClientId>,
+        pub(crate) nearest: Option<Nearest>,
+        pub(crate) client_ids: Vec<ClientId>,
     }
 
     #[derive(Debug, Deserialize)]
     #[serde(deny_unknown_fields)]
-    pub struct Nearest {
-        pub connection: String,
-        pub authorization_url: String,
+    pub(crate) struct Nearest {
+        pub(crate) connection: String,
+        pub(crate) authorization_url: String,
     }
 
     #[derive(Debug, Deserialize)]
     #[serde(deny_unknown_fields)]
-    pub struct ClientId {
-        pub connection: String,
+    pub(crate) struct ClientId {
+        pub(crate) connection: String,
         #[serde(deserialize_with = "req")]
-        pub client_id: Option<String>,
+        pub(crate) client_id: Option<String>,
     }
 
     #[derive(Debug, Deserialize)]
     #[serde(deny_unknown_fields)]
-    pub struct Outcome {
-        pub name: String,
-        pub outcome: String,
+    pub(crate) struct Outcome {
+        pub(crate) name: String,
+        pub(crate) outcome: String,
         #[serde(deserialize_with = "req")]
-        pub source: Option<String>,
+        pub(crate) source: Option<String>,
     }
 
     #[derive(Debug, Deserialize)]
     #[serde(deny_unknown_fields)]
-    pub struct Test {
-        pub ok: bool,
-        pub config: ConfigRef,
-        pub cases_file: String,
-        pub total: usize,
-        pub passed: usize,
-        pub failed: usize,
-        pub results: Vec<CaseResult>,
+    pub(crate) struct Test {
+        pub(crate) ok: bool,
+        pub(crate) config: ConfigRef,
+        pub(crate) cases_file: String,
+        pub(crate) total: usize,
+        pub(crate) passed: usize,
+        pub(crate) failed: usize,
+        pub(crate) results: Vec<CaseResult>,
     }
 
     #[derive(Debug, Deserialize)]
     #[serde(deny_unknown_fields)]
-    pub struct CaseResult {
-        pub index: usize,
+    pub(crate) struct CaseResult {
+        pub(crate) index: usize,
         #[serde(deserialize_with = "req")]
-        pub name: Option<String>,
-        pub ok: bool,
-        pub failures: Vec<Mismatch>,
+        pub(crate) name: Option<String>,
+        pub(crate) ok: bool,
+        pub(crate) failures: Vec<Mismatch>,
     }
 
     #[derive(Debug, Deserialize)]
     #[serde(deny_unknown_fields)]
-    pub struct Mismatch {
-        pub path: String,
-        pub pointer: String,
-        pub expected: Value,
-        pub actual: Value,
-        pub message: String,
+    pub(crate) struct Mismatch {
+        pub(crate) path: String,
+        pub(crate) pointer: String,
+        pub(crate) expected: Value,
+        pub(crate) actual: Value,
+        pub(crate) message: String,
     }
 
     #[derive(Debug, Deserialize)]
     #[serde(deny_unknown_fields)]
-    pub struct Diff {
-        pub equal: bool,
-        pub old: ConfigRef,
-        pub new: ConfigRef,
-        pub connections: Vec<ConnectionChange>,
-        pub settings: Vec<Change>,
-        pub undetailed: bool,
+    pub(crate) struct Diff {
+        pub(crate) equal: bool,
+        pub(crate) old: ConfigRef,
+        pub(crate) new: ConfigRef,
+        pub(crate) connections: Vec<ConnectionChange>,
+        pub(crate) settings: Vec<Change>,
+        pub(crate) undetailed: bool,
     }
 
     #[derive(Debug, Deserialize)]
     #[serde(deny_unknown_fields)]
-    pub struct ConnectionChange {
-        pub name: String,
-        pub change: String,
-        pub fields: Vec<Change>,
-        pub params: Vec<ParamChange>,
-        pub params_reordered: bool,
+    pub(crate) struct ConnectionChange {
+        pub(crate) name: String,
+        pub(crate) change: String,
+        pub(crate) fields: Vec<Change>,
+        pub(crate) params: Vec<ParamChange>,
+        pub(crate) params_reordered: bool,
     }
 
     #[derive(Debug, Deserialize)]
     #[serde(deny_unknown_fields)]
-    pub struct ParamChange {
-        pub name: String,
-        pub change: String,
-        pub changes: Vec<Change>,
+    pub(crate) struct ParamChange {
+        pub(crate) name: String,
+        pub(crate) change: String,
+        pub(crate) changes: Vec<Change>,
     }
 
     #[derive(Debug, Deserialize)]
     #[serde(deny_unknown_fields)]
-    pub struct Change {
-        pub attribute: String,
-        pub old: Value,
-        pub new: Value,
-        pub redacted: bool,
+    pub(crate) struct Change {
+        pub(crate) attribute: String,
+        pub(crate) old: Value,
+        pub(crate) new: Value,
+        pub(crate) redacted: bool,
     }
 }
 
@@ -934,6 +934,12 @@ fn validate_json_has_the_documented_shape_and_status() {
     let names: Vec<&str> = file.connections.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names, config.connection_names().collect::<Vec<_>>());
     let google = &file.connections[2];
+    assert_eq!(
+        google.authorization_url,
+        "https://accounts.google.com/o/oauth2/v2/auth"
+    );
+    assert_eq!(google.params[1].alias.as_deref(), Some("org_domain"));
+    assert_eq!(google.params[0].alias, None);
     assert_eq!(
         google.client_id.as_deref(),
         Some("acme.apps.googleusercontent.com")
@@ -1161,6 +1167,7 @@ fn test_prints_every_failing_case_with_expected_and_actual() {
     assert_eq!((doc.total, doc.passed, doc.failed), (3, 1, 2));
     let failure = &doc.results[1].failures[0];
     assert_eq!(failure.path, "cases[1].expect.params.blog");
+    assert_eq!(failure.message, "params.blog: expected replaced, got added");
     assert_eq!(failure.pointer, "/cases/1/expect/params/blog");
     assert_eq!(failure.expected, serde_json::json!("replaced"));
     assert_eq!(failure.actual, serde_json::json!("added"));
@@ -1306,6 +1313,22 @@ fn diff_says_what_a_change_does_without_printing_a_value() {
             ("okta", "added")
         ]
     );
+    let google = &doc.connections[2];
+    let fields: Vec<&str> = google.fields.iter().map(|c| c.attribute.as_str()).collect();
+    assert_eq!(fields, ["client_id", "dry_run"]);
+    let params: Vec<(&str, &str)> = google
+        .params
+        .iter()
+        .map(|p| (p.name.as_str(), p.change.as_str()))
+        .collect();
+    assert_eq!(
+        params,
+        [
+            ("prompt", "changed"),
+            ("hd", "changed"),
+            ("display", "added")
+        ]
+    );
     let blog = &doc.connections[0].params[0].changes[0];
     assert_eq!((blog.attribute.as_str(), blog.redacted), ("value", true));
     assert!(blog.old.is_null() && blog.new.is_null());
@@ -1434,6 +1457,27 @@ fn explain_names_the_check_that_failed_and_the_nearest_miss() {
          has the path \"/o/oauth2/v2/auth/\"; nearest: connection \"google-acme\" at \
          https://accounts.google.com/o/oauth2/v2/auth (the paths differ only by a trailing slash)"
     );
+    let doc: shape::Explain = json(&run(&[
+        "explain",
+        "--format",
+        "json",
+        EXAMPLE,
+        "https://accounts.google.com/o/oauth2/v2/auth/?client_id=acme.apps.googleusercontent.com",
+    ]));
+    let nearest = doc
+        .miss
+        .and_then(|m| m.nearest)
+        .expect("the nearest connection");
+    assert_eq!(
+        (
+            nearest.connection.as_str(),
+            nearest.authorization_url.as_str()
+        ),
+        (
+            "google-acme",
+            "https://accounts.google.com/o/oauth2/v2/auth"
+        )
+    );
     // ... and the nearest of several paths on one origin.
     let (_, why, _, _) = explain_miss(&[
         EXAMPLE,
@@ -1560,6 +1604,7 @@ fn explain_json_reports_the_selection_and_the_dry_run_url() {
     assert!(doc.miss.is_none() && !doc.dry_run && doc.rewritten);
     let event = doc.event.expect("an event");
     assert_eq!((event.level.as_str(), event.reason), ("INFO", None));
+    assert_eq!(event.message, "redirect to upstream identity provider");
     let params: Vec<(&str, &str, Option<&str>)> = doc
         .params
         .iter()
@@ -1651,4 +1696,58 @@ fn explain_reads_a_query_with_its_question_mark_or_its_url_and_redacts_values() 
         doc.url,
         "https://accounts.google.com/o/oauth2/v2/auth?client_id=<31>&prompt=<7>&state=<5>"
     );
+}
+
+#[test]
+fn explain_reports_the_event_the_engine_decides() {
+    let config = Config::from_path(EXAMPLE).unwrap();
+    for (url, named) in [
+        (GOOGLE, None),
+        ("https://idp.example/authorize", None),
+        (
+            "https://accounts.google.com/o/oauth2/v2/auth/?client_id=x",
+            None,
+        ),
+        (
+            "https://accounts.google.com/o/oauth2/v2/auth?client_id=x",
+            None,
+        ),
+        (
+            "https://accounts.google.com/o/oauth2/v2/auth?client_id=x",
+            Some("twitter"),
+        ),
+        ("https://idp.example/authorize", Some("twitter")),
+        (
+            "https://accounts.google.com/o/oauth2/v2/auth?x=\u{7f}",
+            None,
+        ),
+        ("http:accounts.google.com/o/oauth2/v2/auth", None),
+    ] {
+        let rewrite = config.rewrite_location(url, named, &AliasSources::new());
+        let mut args = vec!["explain", "--format", "json", EXAMPLE, url];
+        if let Some(name) = named {
+            args.extend(["--connection", name]);
+        }
+        let out = run(&args);
+        assert_eq!(out.status, 0, "{url}: {}", out.stderr);
+        let doc: shape::Explain = json(&out);
+        let miss = rewrite.miss();
+        assert_eq!(doc.connection.is_none(), miss.is_some(), "{url}");
+        let event = doc.event.as_ref();
+        if let Some(miss) = miss {
+            assert_eq!(
+                event.and_then(|e| e.reason.as_deref()),
+                miss.reason(),
+                "{url}"
+            );
+            assert_eq!(
+                event.map(|e| e.level.clone()),
+                miss.level().map(|l| l.to_string()),
+                "{url}"
+            );
+            assert!(!doc.miss.expect("a miss").message.is_empty());
+        } else {
+            assert_eq!(event.map(|e| e.level.as_str()), Some("INFO"), "{url}");
+        }
+    }
 }

@@ -8,7 +8,9 @@ use clap::Args;
 use clap::builder::{NonEmptyStringValueParser, TypedValueParser};
 use clap::error::ErrorKind;
 use serde::Serialize;
-use tower_upstream_params::{AliasSources, Config, ConnectionInfo, UpstreamReport, UpstreamValues};
+use tower_upstream_params::{
+    AliasSources, Config, ConnectionInfo, Miss as Missed, UpstreamReport, UpstreamValues,
+};
 
 use crate::near::{self, ClientId, Why};
 use crate::output::{Out, quoted};
@@ -123,7 +125,7 @@ struct ConfigRef {
 /// The tracing event the layer emits for this redirect.
 #[derive(Debug, Serialize)]
 struct Event {
-    level: &'static str,
+    level: String,
     reason: Option<&'static str>,
     message: &'static str,
 }
@@ -209,23 +211,22 @@ pub(crate) fn run(
         location: None,
         dry_run_location: None,
     };
-    let ascii = near::classify(&args.url, named, &[]) != Some(Why::NotAscii);
-    let rewrite = ascii.then(|| config.rewrite_location(&args.url, named, &sources));
-    match rewrite
-        .as_ref()
-        .and_then(|r| r.report().map(|report| (r, report)))
-    {
-        Some((rewrite, report)) => {
+    let rewrite = config.rewrite_location(&args.url, named, &sources);
+    match rewrite.report() {
+        Some(report) => {
             selected(&mut explanation, report);
             explanation.location = rewrite.location().map(str::to_owned);
-            if report.dry_run() && report.rewritten() {
-                explanation.dry_run_location = dry_run_location(config, args, named, &sources);
-            }
+            explanation.dry_run_location = rewrite.dry_run_location().map(str::to_owned);
         }
         None => {
-            let connections: Vec<ConnectionInfo> = config.connections().collect();
-            let why = near::classify(&args.url, named, &connections);
-            missed(&mut explanation, why, args.redact);
+            let why = match rewrite.miss() {
+                Some(Missed::NotAscii) | None => None,
+                Some(_) => {
+                    let connections: Vec<ConnectionInfo> = config.connections().collect();
+                    near::classify(&args.url, named, &connections)
+                }
+            };
+            missed(&mut explanation, rewrite.miss(), why, args.redact);
         }
     }
     if args.redact {
@@ -250,7 +251,7 @@ fn selected(explanation: &mut Explanation, report: &UpstreamReport) {
     explanation.dry_run = report.dry_run();
     explanation.rewritten = report.rewritten();
     explanation.event = Some(Event {
-        level: "INFO",
+        level: "INFO".to_owned(),
         reason: None,
         message: "redirect to upstream identity provider",
     });
@@ -265,153 +266,27 @@ fn selected(explanation: &mut Explanation, report: &UpstreamReport) {
         .collect();
 }
 
-/// The URL a dry run would have produced: the same rewrite with the configuration's dry runs
-/// turned off (a merge patch of the connection's and the top-level `dry_run`).
-fn dry_run_location(
-    config: &Config,
-    args: &ExplainArgs,
-    named: Option<&str>,
-    sources: &AliasSources<'_>,
-) -> Option<String> {
-    let connection = named.map(str::to_owned).or_else(|| {
-        config
-            .rewrite_location(&args.url, None, sources)
-            .into_report()
-            .map(|r| r.connection().to_owned())
-    })?;
-    let mut connections = serde_json::Map::new();
-    connections.insert(connection, serde_json::json!({"dry_run": null}));
-    let patch = serde_json::json!({"connections": connections, "dry_run": null});
-    let live = config.merge_patch(&patch.to_string()).ok()?;
-    live.rewrite_location(&args.url, named, sources)
-        .into_location()
-}
-
-/// Nothing selected: why, and the event the layer emits for it.
-fn missed(explanation: &mut Explanation, why: Option<Why>, redact: bool) {
-    let (kind, event, message) = match &why {
-        Some(Why::NotAscii) => (
-            "not_ascii",
-            Some((
-                "DEBUG",
-                "non_ascii_location",
-                "redirect Location is not visible ASCII; passed through",
-            )),
-            "the URL is not visible ASCII: no Location header can hold it as it is, and the \
-             layer passes such a redirect through"
-                .to_owned(),
-        ),
-        Some(Why::NotHttp) => (
-            "not_configured",
-            None,
-            "the URL is not an absolute http(s) URL as a browser reads it ('http:host/path' \
-             is relative to the broker's page): the layer leaves it alone"
-                .to_owned(),
-        ),
-        Some(Why::NoOrigin { origin, nearest }) => {
-            let mut message = format!("no connection is configured on {origin}");
-            if let Some(nearest) = nearest {
-                message.push_str(&format!(
-                    "; nearest: connection {} on the same host, at {} (another scheme or port)",
-                    quoted(&nearest.connection),
-                    nearest.authorization_url
-                ));
-            }
-            ("not_configured", None, message)
-        }
-        Some(Why::PathDiffers {
-            origin,
-            path,
-            nearest,
-            trailing_slash,
-        }) => {
-            let mut message = format!(
-                "{origin} is a configured origin, but no authorization_url there has the path {}",
-                quoted(path)
-            );
-            if let Some(nearest) = nearest {
-                message.push_str(&format!(
-                    "; nearest: connection {} at {}",
-                    quoted(&nearest.connection),
-                    nearest.authorization_url
-                ));
-                if *trailing_slash {
-                    message.push_str(" (the paths differ only by a trailing slash)");
-                }
-            }
-            (
-                "no_endpoint",
-                Some((
-                    "DEBUG",
-                    "no_endpoint",
-                    "redirect to a configured origin matches no endpoint path; nothing rewritten",
-                )),
-                message,
-            )
-        }
-        Some(Why::ClientId {
-            client_id,
-            configured,
-        }) => {
-            let theirs: Vec<String> = configured
-                .iter()
-                .map(|(name, id)| match id {
-                    Some(id) => format!("{} (client_id {})", quoted(name), quoted(id)),
-                    None => format!("{} (no client_id)", quoted(name)),
-                })
-                .collect();
-            let ours = match client_id {
-                ClientId::Absent => "the URL has no client_id".to_owned(),
-                ClientId::Repeated => {
-                    "the URL's client_id is given more than once (ambiguous)".to_owned()
-                }
-                ClientId::One(id) if redact => format!("the URL's client_id (<{}>)", id.len()),
-                ClientId::One(id) => format!("the URL's client_id {}", quoted(id)),
-            };
-            (
-                "no_connection",
-                Some((
-                    "WARN",
-                    "no_connection",
-                    "redirect to a configured endpoint selects no connection; nothing rewritten",
-                )),
-                format!(
-                    "the URL is at a configured endpoint, but {ours} selects none of the \
-                     connections there: {}",
-                    theirs.join(", ")
-                ),
-            )
-        }
-        Some(Why::NotCandidate {
-            named,
-            authorization_url,
-        }) => (
-            "not_candidate",
-            Some((
-                "WARN",
-                "not_candidate",
-                "UpstreamConnection names a connection that is not configured for this endpoint; nothing rewritten",
-            )),
-            format!(
-                "the broker names connection {}, whose authorization_url is {}: the URL is not \
-                 at that endpoint",
-                quoted(named),
-                authorization_url
-            ),
-        ),
-        None => (
-            "not_configured",
-            None,
-            "the layer selects no connection for this URL (and this command cannot tell which \
-             check failed)"
-                .to_owned(),
-        ),
-    };
-    explanation.event = event.map(|(level, reason, message)| Event {
-        level,
-        reason: Some(reason),
-        message,
+/// Nothing selected: the check that failed and the event the layer emits for it (the
+/// engine's [`Rewrite::miss`](tower_upstream_params::Rewrite::miss)), and, where this
+/// command's reading of the configuration agrees, what was nearest ([`near`]).
+fn missed(explanation: &mut Explanation, miss: Option<Missed>, why: Option<Why>, redact: bool) {
+    explanation.event = miss.and_then(|miss| {
+        Some(Event {
+            level: miss.level()?.to_string(),
+            reason: miss.reason(),
+            message: event_message(miss),
+        })
     });
+    let why = why.filter(|why| agrees(why, miss));
+    let message = match (&why, miss) {
+        (Some(why), _) => describe(why, redact),
+        (None, Some(Missed::NotAscii)) => "the URL is not visible ASCII: no Location header \
+                                           can hold it as it is, and the layer passes such a \
+                                           redirect through"
+            .to_owned(),
+        (None, Some(miss)) => miss.to_string(),
+        (None, None) => "the layer selects no connection for this URL".to_owned(),
+    };
     let nearest = match &why {
         Some(Why::NoOrigin { nearest, .. } | Why::PathDiffers { nearest, .. }) => {
             nearest.as_ref().map(|n| NearestRef {
@@ -432,11 +307,137 @@ fn missed(explanation: &mut Explanation, why: Option<Why>, redact: bool) {
         _ => Vec::new(),
     };
     explanation.miss = Some(Miss {
-        kind,
+        kind: kind(miss),
         message,
         nearest,
         client_ids,
     });
+}
+
+/// The engine's miss, spelled for JSON.
+fn kind(miss: Option<Missed>) -> &'static str {
+    match miss {
+        Some(Missed::NotAscii) => "not_ascii",
+        Some(Missed::NotConfigured) => "not_configured",
+        Some(Missed::NoEndpoint) => "no_endpoint",
+        Some(Missed::NoConnection) => "no_connection",
+        Some(Missed::NotCandidate) => "not_candidate",
+        _ => "other",
+    }
+}
+
+/// The message of the layer's event for `miss`.
+fn event_message(miss: Missed) -> &'static str {
+    match miss {
+        Missed::NotAscii => "redirect Location is not visible ASCII; passed through",
+        Missed::NoEndpoint => {
+            "redirect to a configured origin matches no endpoint path; nothing rewritten"
+        }
+        Missed::NoConnection => {
+            "redirect to a configured endpoint selects no connection; nothing rewritten"
+        }
+        Missed::NotCandidate => {
+            "UpstreamConnection names a connection that is not configured for this endpoint; \
+             nothing rewritten"
+        }
+        _ => "",
+    }
+}
+
+/// Whether this command's reading names the check the engine says failed (else its details
+/// would explain another failure than the layer's).
+fn agrees(why: &Why, miss: Option<Missed>) -> bool {
+    matches!(
+        (why, miss),
+        (Why::NotAscii, Some(Missed::NotAscii))
+            | (
+                Why::NotHttp | Why::NoOrigin { .. },
+                Some(Missed::NotConfigured)
+            )
+            | (Why::PathDiffers { .. }, Some(Missed::NoEndpoint))
+            | (Why::ClientId { .. }, Some(Missed::NoConnection))
+            | (Why::NotCandidate { .. }, Some(Missed::NotCandidate))
+    )
+}
+
+/// Why, in words, with what was nearest.
+fn describe(why: &Why, redact: bool) -> String {
+    match why {
+        Why::NotAscii => "the URL is not visible ASCII: no Location header can hold it as it \
+                          is, and the layer passes such a redirect through"
+            .to_owned(),
+        Why::NotHttp => "the URL is not an absolute http(s) URL as a browser reads it \
+                         ('http:host/path' is relative to the broker's page): the layer leaves \
+                         it alone"
+            .to_owned(),
+        Why::NoOrigin { origin, nearest } => {
+            let mut message = format!("no connection is configured on {origin}");
+            if let Some(nearest) = nearest {
+                message.push_str(&format!(
+                    "; nearest: connection {} on the same host, at {} (another scheme or port)",
+                    quoted(&nearest.connection),
+                    nearest.authorization_url
+                ));
+            }
+            message
+        }
+        Why::PathDiffers {
+            origin,
+            path,
+            nearest,
+            trailing_slash,
+        } => {
+            let mut message = format!(
+                "{origin} is a configured origin, but no authorization_url there has the path {}",
+                quoted(path)
+            );
+            if let Some(nearest) = nearest {
+                message.push_str(&format!(
+                    "; nearest: connection {} at {}",
+                    quoted(&nearest.connection),
+                    nearest.authorization_url
+                ));
+                if *trailing_slash {
+                    message.push_str(" (the paths differ only by a trailing slash)");
+                }
+            }
+            message
+        }
+        Why::ClientId {
+            client_id,
+            configured,
+        } => {
+            let theirs: Vec<String> = configured
+                .iter()
+                .map(|(name, id)| match id {
+                    Some(id) => format!("{} (client_id {})", quoted(name), quoted(id)),
+                    None => format!("{} (no client_id)", quoted(name)),
+                })
+                .collect();
+            let ours = match client_id {
+                ClientId::Absent => "the URL has no client_id".to_owned(),
+                ClientId::Repeated => {
+                    "the URL's client_id is given more than once (ambiguous)".to_owned()
+                }
+                ClientId::One(id) if redact => format!("the URL's client_id (<{}>)", id.len()),
+                ClientId::One(id) => format!("the URL's client_id {}", quoted(id)),
+            };
+            format!(
+                "the URL is at a configured endpoint, but {ours} selects none of the \
+                 connections there: {}",
+                theirs.join(", ")
+            )
+        }
+        Why::NotCandidate {
+            named,
+            authorization_url,
+        } => format!(
+            "the broker names connection {}, whose authorization_url is {}: the URL is not at \
+             that endpoint",
+            quoted(named),
+            authorization_url
+        ),
+    }
 }
 
 fn write_text(out: &mut Out, explanation: &Explanation) {

@@ -285,3 +285,96 @@ fn distance(a: &str, b: &str) -> usize {
     }
     row[b.len()]
 }
+
+#[cfg(test)]
+mod tests {
+    use tower_upstream_params::Config;
+
+    use super::*;
+
+    fn why(url: &str, named: Option<&str>) -> Option<Why> {
+        let config = Config::from_json(
+            r#"{"connections": {
+                "a": {"authorization_url": "https://idp.example/oauth/authorize"},
+                "b": {"authorization_url": "https://idp.example/oauth/logout"},
+                "okta": {"authorization_url": "https://*.okta.com/oauth2/v1/authorize",
+                         "client_id": "x"},
+                "okta-y": {"authorization_url": "https://*.okta.com/oauth2/v1/authorize",
+                           "client_id": "y"}}}"#,
+        )
+        .unwrap();
+        let connections: Vec<ConnectionInfo> = config.connections().collect();
+        classify(url, named, &connections)
+    }
+
+    #[test]
+    fn each_check_is_retraced() {
+        assert_eq!(why("https://idp.example/oauth/authorize", None), None);
+        assert_eq!(
+            why(
+                "https://acme.okta.com/oauth2/v1/authorize?client_id=y",
+                None
+            ),
+            None
+        );
+        assert!(matches!(
+            why("https://idp.example/oauth/authorise", None),
+            Some(Why::PathDiffers { nearest: Some(Nearest { connection, .. }), trailing_slash: false, .. })
+                if connection == "a"
+        ));
+        assert!(matches!(
+            why("https://idp.example/oauth/logout/", None),
+            Some(Why::PathDiffers { nearest: Some(Nearest { connection, .. }), trailing_slash: true, .. })
+                if connection == "b"
+        ));
+        // One label in place of `*`, no more, no fewer.
+        for host in ["okta.com", "a.b.okta.com"] {
+            assert!(matches!(
+                why(
+                    &format!("https://{host}/oauth2/v1/authorize?client_id=x"),
+                    None
+                ),
+                Some(Why::NoOrigin { .. })
+            ));
+        }
+        assert_eq!(
+            why(
+                "https://acme.okta.com/oauth2/v1/authorize?client_id=z",
+                None
+            ),
+            Some(Why::ClientId {
+                client_id: ClientId::One("z".to_owned()),
+                configured: vec![
+                    ("okta".to_owned(), Some("x".to_owned())),
+                    ("okta-y".to_owned(), Some("y".to_owned())),
+                ],
+            })
+        );
+        assert!(matches!(
+            why("https://acme.okta.com/oauth2/v1/authorize", None),
+            Some(Why::ClientId {
+                client_id: ClientId::Absent,
+                ..
+            })
+        ));
+        assert_eq!(
+            why("http:idp.example/oauth/authorize", None),
+            Some(Why::NotHttp)
+        );
+        assert_eq!(why("https://idp.example/\u{f6}", None), Some(Why::NotAscii));
+        assert_eq!(why("https://idp.example/oauth/authorize", Some("a")), None);
+        assert!(matches!(
+            why("https://idp.example/oauth/authorize", Some("b")),
+            Some(Why::NotCandidate { named, .. }) if named == "b"
+        ));
+    }
+
+    #[test]
+    fn the_edit_distance_is_levenshtein() {
+        assert_eq!(distance("/authorize", "/authorize"), 0);
+        assert_eq!(distance("/authorize/", "/authorize"), 1);
+        assert_eq!(distance("/authorise", "/authorize"), 1);
+        assert_eq!(distance("", "/ab"), 3);
+        assert_eq!(distance("kitten", "sitting"), 3);
+    }
+}

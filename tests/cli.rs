@@ -360,6 +360,17 @@ fn help_documents_the_exit_statuses() {
         assert!(out.stdout.contains("not valid JSON"));
         assert!(out.stdout.contains("cannot be read"));
     }
+    // Each command with --format json documents its document's shape.
+    for command in ["validate", "explain", "fingerprint", "test", "diff"] {
+        let out = run(&[command, "--help"]);
+        assert_eq!(out.status, 0);
+        assert!(
+            out.stdout.contains("JSON output (--format json)"),
+            "{command}: {}",
+            out.stdout
+        );
+        assert!(out.stdout.contains("\"pointer\""), "{command}");
+    }
     let out = run(&["--version"]);
     assert_eq!(out.status, 0);
     assert!(out.stdout.contains(env!("CARGO_PKG_VERSION")));

@@ -9,7 +9,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 use tower_upstream_params::{AliasSources, Config, UpstreamValues};
 
-use crate::input::Input;
+use crate::input::{self, Input};
 use crate::output::{Out, quoted};
 use crate::problem::{Problem, pointer};
 use crate::{Failure, Format, explain};
@@ -175,6 +175,7 @@ impl Mismatch {
 
 /// Checks every case; exit status 1 if any fails.
 pub(crate) fn run(args: &TestArgs, out: &mut Out) -> Result<u8, Failure> {
+    input::stdin_once([args.config.as_path(), args.cases.as_path()])?;
     let config_input = Input::read(&args.config)?;
     let cases_input = Input::read(&args.cases)?;
     let config = config_input.load()?;

@@ -9,7 +9,7 @@ use serde_json::Value;
 use tower_upstream_params::config::ParamInfo;
 use tower_upstream_params::{Config, ConnectionInfo};
 
-use crate::input::Input;
+use crate::input::{self, Input};
 use crate::output::{Out, quoted};
 use crate::{Failure, Format, mode_name, protocol_name, source_name};
 
@@ -130,11 +130,7 @@ fn shown(value: &Value) -> String {
 
 /// Compares the two files; exit status 0 when equal, 1 when they differ.
 pub(crate) fn run(args: &DiffArgs, out: &mut Out) -> Result<u8, Failure> {
-    if args.old.as_os_str() == "-" && args.new.as_os_str() == "-" {
-        return Err(Failure::Usage(
-            "standard input ('-') is given twice: it can be read only once".to_owned(),
-        ));
-    }
+    input::stdin_once([args.old.as_path(), args.new.as_path()])?;
     let old_input = Input::read(&args.old)?;
     let new_input = Input::read(&args.new)?;
     let old = old_input.load()?;

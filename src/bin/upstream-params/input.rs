@@ -20,6 +20,19 @@ pub(crate) const STDIN: &str = "<stdin>";
 /// Whether standard input was read already: it can be read only once.
 static STDIN_READ: AtomicBool = AtomicBool::new(false);
 
+/// Refuses `-` given more than once among a command's FILEs, before any is read.
+pub(crate) fn stdin_once<'a>(paths: impl IntoIterator<Item = &'a Path>) -> Result<(), Failure> {
+    let stdin = paths.into_iter().filter(|p| p.as_os_str() == "-").count();
+    if stdin > 1 {
+        return Err(stdin_twice());
+    }
+    Ok(())
+}
+
+fn stdin_twice() -> Failure {
+    Failure::Usage("standard input ('-') is given twice: it can be read only once".to_owned())
+}
+
 /// A file's name and bytes.
 #[derive(Debug)]
 pub(crate) struct Input {
@@ -34,9 +47,7 @@ impl Input {
     pub(crate) fn read(path: &Path) -> Result<Input, Failure> {
         if path.as_os_str() == "-" {
             if STDIN_READ.swap(true, Ordering::SeqCst) {
-                return Err(Failure::Usage(
-                    "standard input ('-') is given twice: it can be read only once".to_owned(),
-                ));
+                return Err(stdin_twice());
             }
             let bytes = read_at_most(std::io::stdin().lock(), STDIN)?;
             return Ok(Input {

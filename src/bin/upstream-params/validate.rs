@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::Value;
 use tower_upstream_params::{Config, ConnectionInfo};
 
-use crate::input::Input;
+use crate::input::{self, Input};
 use crate::output::Out;
 use crate::problem::Problem;
 use crate::{Failure, Format, summary, warnings};
@@ -125,11 +125,7 @@ impl ConnectionSummary {
 /// Validates every file; the exit status is the worst of theirs (2 for a file that cannot be
 /// read, else 1 for one that is invalid, or has a warning under `--strict`).
 pub(crate) fn run(args: &ValidateArgs, out: &mut Out) -> Result<u8, Failure> {
-    if args.files.iter().filter(|f| f.as_os_str() == "-").count() > 1 {
-        return Err(Failure::Usage(
-            "standard input ('-') is given twice: it can be read only once".to_owned(),
-        ));
-    }
+    input::stdin_once(args.files.iter().map(PathBuf::as_path))?;
     let mut reports = Vec::with_capacity(args.files.len());
     for path in &args.files {
         let (report, config) = check(path, args.auth0);

@@ -1096,6 +1096,7 @@ fn fingerprint_json_has_the_documented_shape_and_status() {
     let doc: shape::Failure = json(&out);
     assert_eq!(doc.status, 2);
     assert!(doc.errors[0].message.contains(MISSING));
+    assert_eq!(doc.errors[0].file.as_deref(), Some(MISSING));
 }
 
 const CASES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/cases.json");

@@ -56,8 +56,7 @@ impl Input {
             });
         }
         let name = path.display().to_string();
-        let file = std::fs::File::open(path)
-            .map_err(|e| Failure::Io(format!("cannot read {name}: {e}")))?;
+        let file = std::fs::File::open(path).map_err(|e| unreadable(&name, &e.to_string()))?;
         let bytes = read_at_most(file, &name)?;
         Ok(Input { name, bytes })
     }
@@ -123,11 +122,17 @@ fn read_at_most(reader: impl Read, name: &str) -> Result<Vec<u8>, Failure> {
     reader
         .take(MAX_BYTES + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| Failure::Io(format!("cannot read {name}: {e}")))?;
+        .map_err(|e| unreadable(name, &e.to_string()))?;
     if bytes.len() as u64 > MAX_BYTES {
-        return Err(Failure::Io(format!(
-            "cannot read {name}: larger than 16 MiB"
-        )));
+        return Err(unreadable(name, "larger than 16 MiB"));
     }
     Ok(bytes)
+}
+
+/// `cannot read FILE: WHY`, exit status 2.
+fn unreadable(name: &str, why: &str) -> Failure {
+    Failure::Unreadable {
+        file: name.to_owned(),
+        message: format!("cannot read {name}: {why}"),
+    }
 }

@@ -174,7 +174,9 @@ const SCHEMA: &str = include_str!("../../../config.schema.json");
 enum Failure {
     /// A file does not load: exit status 1. One problem a line, `FILE: PATH: MESSAGE`.
     Invalid(Vec<Problem>),
-    /// A file cannot be read or the output cannot be written: exit status 2.
+    /// A file cannot be read: exit status 2. The message names the file.
+    Unreadable { file: String, message: String },
+    /// The output cannot be written: exit status 2.
     Io(String),
     /// The arguments are wrong in a way clap cannot see: exit status 2.
     Usage(String),
@@ -184,17 +186,17 @@ impl Failure {
     fn status(&self) -> u8 {
         match self {
             Failure::Invalid(_) => 1,
-            Failure::Io(_) | Failure::Usage(_) => 2,
+            Failure::Unreadable { .. } | Failure::Io(_) | Failure::Usage(_) => 2,
         }
     }
 
     /// The problems, for JSON: those of an invalid file, else the message as a problem of the
-    /// whole of `file` (or of the command line, without one).
-    fn problems(self, file: Option<&str>) -> Vec<Problem> {
+    /// whole of the file it names (or, without one, of the command).
+    fn problems(self) -> Vec<Problem> {
         match self {
             Failure::Invalid(problems) => problems,
-            Failure::Io(message) => vec![Problem::whole(file, message)],
-            Failure::Usage(message) => vec![Problem::whole(None, message)],
+            Failure::Unreadable { file, message } => vec![Problem::whole(Some(&file), message)],
+            Failure::Io(message) | Failure::Usage(message) => vec![Problem::whole(None, message)],
         }
     }
 
@@ -205,7 +207,9 @@ impl Failure {
                 .iter()
                 .map(|problem| format!("error: {}\n", output::escape(&problem.text())))
                 .collect(),
-            Failure::Io(message) => format!("error: {}\n", output::escape(message)),
+            Failure::Unreadable { message, .. } | Failure::Io(message) => {
+                format!("error: {}\n", output::escape(message))
+            }
             Failure::Usage(message) => format!(
                 "error: {}\n\nFor more information, try '--help'.\n",
                 output::escape(message)
@@ -239,7 +243,7 @@ fn main() -> ExitCode {
             write_stderr(&failure.message());
             out = Out::default();
             if format == Format::Json {
-                let errors = failure.problems(None);
+                let errors = failure.problems();
                 if let Err(failure) = out.json(&FailureDocument { status, errors }) {
                     write_stderr(&failure.message());
                 }

@@ -170,7 +170,7 @@ fn check(path: &std::path::Path, auth0: bool) -> (FileReport, Option<Config>) {
         Ok(input) => input,
         Err(failure) => {
             report.status = Status::Unreadable;
-            report.errors = failure.problems(Some(&report.file));
+            report.errors = failure.problems();
             return (report, None);
         }
     };
@@ -192,7 +192,7 @@ fn check(path: &std::path::Path, auth0: bool) -> (FileReport, Option<Config>) {
         }
         Err(failure) => {
             report.status = Status::Invalid;
-            report.errors = failure.problems(Some(&input.name));
+            report.errors = failure.problems();
             report.hint = hint(input.document().as_ref(), auth0);
             (report, None)
         }

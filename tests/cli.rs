@@ -1039,6 +1039,7 @@ fn validate_json_has_the_documented_shape_and_status() {
             .starts_with(&format!("cannot read {MISSING}"))
     );
     assert_eq!(unreadable.errors[0].pointer, "");
+    assert_eq!(unreadable.errors[0].file.as_deref(), Some(MISSING));
 
     // --strict: the warnings fail the run, and the document says so.
     let out = run(&[

@@ -43,6 +43,7 @@ mod file;
 mod fingerprint;
 mod hash;
 mod index;
+mod info;
 mod json;
 mod span;
 mod validate;
@@ -57,6 +58,7 @@ pub use auth0::{Auth0Import, SkippedConnection};
 pub use builder::{ConfigBuilder, Connection, Param};
 pub(crate) use compile::{Compiled, ParamKind};
 pub(crate) use index::{Miss, Selection};
+pub use info::{ConnectionInfo, Kind, ParamInfo};
 use json::Node;
 
 use crate::ConfigError;
@@ -362,6 +364,22 @@ impl Config {
     /// The names of the configured connections, in configuration order.
     pub fn connection_names(&self) -> impl Iterator<Item = &str> {
         self.compiled.connection_names()
+    }
+
+    /// The connection named `name`, as loaded (for admin pages and debugging); `None` if no
+    /// connection has that name. See [`ConnectionInfo`] for what it tells, and what its
+    /// `Debug` never prints. Each call reads the configuration's JSON form: to look at every
+    /// connection, [`connections`](Self::connections) reads it once.
+    pub fn connection(&self, name: &str) -> Option<ConnectionInfo> {
+        info::find(&self.tree()?, name)
+    }
+
+    /// Every connection, as loaded, in configuration order.
+    pub fn connections(&self) -> impl Iterator<Item = ConnectionInfo> + use<> {
+        self.tree()
+            .map(|root| info::connections(&root))
+            .unwrap_or_default()
+            .into_iter()
     }
 
     /// Reads a configuration from a file: its JSON text, in UTF-8 (a leading byte order mark

@@ -245,7 +245,7 @@ mod service;
 mod text;
 mod watch;
 
-pub use config::Config;
+pub use config::{Config, ConnectionInfo};
 pub use engine::{
     AliasSources, DropReason, Miss, Outcome, ParamReport, Resolved, Rewrite, UpstreamReport,
     ValueSource,

@@ -1,44 +1,77 @@
-//! `upstream-params`: check, explain and convert `tower-upstream-params` configurations, for
-//! operators and their CI.
+//! `upstream-params`: check, explain, test, compare and convert `tower-upstream-params`
+//! configurations, for operators and their CI.
 //!
 //! Built with the crate feature `cli`:
 //!
 //! ```sh
 //! cargo install tower-upstream-params --features cli
-//! upstream-params validate config.json
+//! upstream-params validate --strict config.json
+//! upstream-params test config.json cases.json
+//! upstream-params diff deployed.json config.json
 //! upstream-params explain config.json 'https://accounts.google.com/o/oauth2/v2/auth?client_id=web' \
 //!     --query 'login_hint=jane%40acme.com'
 //! ```
 //!
-//! Exit status: 0 on success, 1 for an invalid configuration, 2 for a usage or I/O error.
+//! Every FILE is read exactly once (pipes, `/dev/stdin` and `<(...)` work; `-` is standard
+//! input), every message names it, and text output escapes control characters. `validate`,
+//! `explain`, `fingerprint`, `test` and `diff` take `--format json`: one JSON document on
+//! stdout, whose shape each command's `--help` documents, with problems located by JSON
+//! Pointer (RFC 6901) beside the dotted path.
+//!
+//! Exit status: 0 on success, 1 for an invalid configuration (or a warning under `--strict`,
+//! a failing case, a differing diff), 2 for a usage or I/O error.
 
 #![forbid(unsafe_code)]
 
+mod cases;
+mod diff;
 mod explain;
 mod import;
+mod input;
+mod near;
 mod output;
+mod problem;
 mod summary;
+mod validate;
+mod warnings;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
-use tower_upstream_params::{Config, ConfigError};
+use clap::{Parser, Subcommand, ValueEnum};
+use serde::Serialize;
+use tower_upstream_params::config::{Mode, Protocol, Source};
 
+use crate::input::Input;
 use crate::output::{Out, write_stderr};
+use crate::problem::Problem;
 
 /// The exit statuses and what makes each, as `--help` prints them.
 const EXIT_STATUS: &str = "\
 Exit status:
-  0  success (explain: also when the URL selects no connection)
-  1  invalid configuration: the file was read but is not valid JSON, not UTF-8 text, or not
-     a valid configuration; every problem is printed to stderr, one per line, with its
-     JSON path
-  2  usage error (unknown subcommand or option, missing argument), or I/O error: a file
-     that cannot be read (missing, a directory, no permission) or output that cannot be
-     written";
+  0  success: every file loads (validate: warnings allowed, unless --strict; explain: also
+     when the URL selects no connection; test: every case passes; diff: no difference)
+  1  invalid configuration: a file was read but is not valid JSON, not UTF-8 text, or not
+     a valid configuration (every problem is printed to stderr, one per line, with its
+     file and JSON path); validate --strict: a warning; test: a failing case (or a cases
+     file that does not load); diff: the two configurations differ
+  2  usage error (unknown subcommand or option, missing argument; explain: a URL that is
+     not absolute, an unknown --connection), or I/O error: a file that cannot be read
+     (missing, a directory, no permission, over 16 MiB) or output that cannot be written
 
-/// Check, explain and convert tower-upstream-params configurations.
+With --format json, a command that fails before its result (exit status 1 or 2) prints
+  {\"status\": 1 | 2, \"errors\": [PROBLEM]}
+on stdout instead (validate always prints its own document); a usage error clap finds
+prints nothing on stdout. PROBLEM: {\"file\": string | null, \"path\": string (the dotted
+path), \"pointer\": string (RFC 6901 JSON Pointer, \"\" for the whole document), \"message\":
+string}.";
+
+/// `EXIT_STATUS`, then a command's JSON shape, for its `--help`.
+fn long_help(json: &str) -> String {
+    format!("{EXIT_STATUS}\n\n{json}")
+}
+
+/// Check, explain, test, compare and convert tower-upstream-params configurations.
 #[derive(Debug, Parser)]
 #[command(name = "upstream-params", version, after_help = EXIT_STATUS)]
 struct Cli {
@@ -46,35 +79,64 @@ struct Cli {
     command: Command,
 }
 
+/// How a command writes its result.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+enum Format {
+    /// Text for people.
+    #[default]
+    Text,
+    /// One JSON document on stdout, for CI (its shape is in the command's --help).
+    Json,
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Load a configuration and print a summary, or every error with its JSON path.
+    /// Load configurations and print a summary of each, or every error with its path.
     ///
-    /// Prints `ok`, the number of connections and params and the fingerprint, then each
-    /// connection with its endpoint and what each param sends. On an invalid configuration,
-    /// prints each problem as `error: PATH: MESSAGE` to stderr and exits with 1.
-    #[command(after_help = EXIT_STATUS)]
-    Validate {
-        /// The configuration file (this crate's JSON, or Auth0 connections with --auth0).
-        file: PathBuf,
-        /// Read Auth0 Management API connection objects (`GET /api/v2/connections`, an
-        /// array, or one object) instead of this crate's JSON.
-        #[arg(long)]
-        auth0: bool,
-    },
+    /// For each FILE: `ok`, the number of connections and params and the fingerprint, then
+    /// each connection with its endpoint and what each param sends. On an invalid file,
+    /// every problem as `error: FILE: PATH: MESSAGE` on stderr (exit status 1). Warnings
+    /// (`warning: FILE: PATH: MESSAGE`, on stderr) never change the exit status, unless
+    /// --strict: an authorization_url path ending in '/', an http URL off loopback, a static
+    /// login_hint, a wildcard host whose connection has no client_id and reads an alias from
+    /// the query, a configuration with no connection.
+    #[command(after_help = EXIT_STATUS, after_long_help = long_help(validate::JSON_HELP))]
+    Validate(validate::ValidateArgs),
     /// Show what the configuration does to one authorization URL.
     ///
-    /// Prints the connection the URL selects, each param's outcome and where its value came
-    /// from, and the new URL (or `unchanged`). Values given with --value or --query are never
-    /// printed, except inside the new URL.
-    #[command(after_help = EXIT_STATUS)]
+    /// Prints the fingerprint of the configuration, the connection the URL selects, the event
+    /// the layer would emit, each param's outcome and where its value came from, and the new
+    /// URL (or `unchanged`, or the URL a dry run would have produced); when no connection is
+    /// selected, exactly why, with the nearest miss. Values given with --value or --query are
+    /// never printed, except inside a URL; --redact prints every value in a URL as its
+    /// length.
+    #[command(after_help = EXIT_STATUS, after_long_help = long_help(explain::JSON_HELP))]
     Explain(explain::ExplainArgs),
     /// Print the configuration's fingerprint (32 hex digits), for replicas to compare.
-    #[command(after_help = EXIT_STATUS)]
+    #[command(after_help = EXIT_STATUS, after_long_help = long_help(FINGERPRINT_JSON_HELP))]
     Fingerprint {
-        /// The configuration file.
+        /// The configuration file; `-` is standard input.
         file: PathBuf,
+        /// Text (the default), or one JSON document (see below).
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
     },
+    /// Check a configuration against expected outcomes, like `promtool test rules`.
+    ///
+    /// CASES is a JSON file of cases, each a URL (with the broker's query, values and
+    /// connection) and what must come of it: the connection (or none), each param's outcome
+    /// and optionally the new URL. Every failing case is printed with what was expected and
+    /// what came; exit status 1 if any fails.
+    #[command(after_help = EXIT_STATUS, after_long_help = long_help(cases::HELP))]
+    Test(cases::TestArgs),
+    /// Show what changes from one configuration to another, like `terraform plan`.
+    ///
+    /// Connection by connection: added, removed, and for a changed one its endpoint,
+    /// client_id, protocol, dry_run and each param added, removed or changed (a static value
+    /// is never printed: `value changed`); then the top-level settings, and the fingerprints
+    /// of both. Exit status 0 when they are equal, 1 when they differ.
+    #[command(after_help = EXIT_STATUS, after_long_help = long_help(diff::JSON_HELP))]
+    Diff(diff::DiffArgs),
     /// Convert Auth0 Management API connection objects to this crate's JSON (on stdout).
     ///
     /// Lists on stderr every connection skipped and why, and every error located in the
@@ -86,16 +148,36 @@ enum Command {
     Schema,
 }
 
+impl Command {
+    /// The output format the command was asked for.
+    fn format(&self) -> Format {
+        match self {
+            Command::Validate(args) => args.format,
+            Command::Explain(args) => args.format,
+            Command::Fingerprint { format, .. } => *format,
+            Command::Test(args) => args.format,
+            Command::Diff(args) => args.format,
+            // `import-auth0` writes its own output (`import::main`).
+            Command::ImportAuth0(_) | Command::Schema => Format::Text,
+        }
+    }
+}
+
+/// `fingerprint --format json`'s shape.
+const FINGERPRINT_JSON_HELP: &str = "\
+JSON output (--format json): {\"file\": string, \"fingerprint\": string}";
+
 /// The configuration's JSON Schema, `config.schema.json` at the repository root.
 const SCHEMA: &str = include_str!("../../../config.schema.json");
 
 /// Why a command failed, and so its exit status.
 #[derive(Debug)]
 enum Failure {
-    /// The configuration does not load: exit status 1. One line per problem, `PATH: MESSAGE`
-    /// (just `MESSAGE` for a problem with the whole document).
-    Invalid(Vec<String>),
-    /// A file cannot be read or the output cannot be written: exit status 2.
+    /// A file does not load: exit status 1. One problem a line, `FILE: PATH: MESSAGE`.
+    Invalid(Vec<Problem>),
+    /// A file cannot be read: exit status 2. The message names the file.
+    Unreadable { file: String, message: String },
+    /// The output cannot be written: exit status 2.
     Io(String),
     /// The arguments are wrong in a way clap cannot see: exit status 2.
     Usage(String),
@@ -105,52 +187,43 @@ impl Failure {
     fn status(&self) -> u8 {
         match self {
             Failure::Invalid(_) => 1,
-            Failure::Io(_) | Failure::Usage(_) => 2,
+            Failure::Unreadable { .. } | Failure::Io(_) | Failure::Usage(_) => 2,
         }
     }
 
-    /// The lines for stderr: one per problem of an invalid configuration.
+    /// The problems, for JSON: those of an invalid file, else the message as a problem of the
+    /// whole of the file it names (or, without one, of the command).
+    fn problems(self) -> Vec<Problem> {
+        match self {
+            Failure::Invalid(problems) => problems,
+            Failure::Unreadable { file, message } => vec![Problem::whole(Some(&file), message)],
+            Failure::Io(message) | Failure::Usage(message) => vec![Problem::whole(None, message)],
+        }
+    }
+
+    /// The lines for stderr: one per problem of an invalid file.
     fn message(&self) -> String {
         match self {
             Failure::Invalid(problems) => problems
                 .iter()
-                .map(|problem| format!("error: {problem}\n"))
+                .map(|problem| format!("error: {}\n", output::escape(&problem.text())))
                 .collect(),
-            Failure::Io(message) => format!("error: {message}\n"),
-            Failure::Usage(message) => {
-                format!("error: {message}\n\nFor more information, try '--help'.\n")
+            Failure::Unreadable { message, .. } | Failure::Io(message) => {
+                format!("error: {}\n", output::escape(message))
             }
+            Failure::Usage(message) => format!(
+                "error: {}\n\nFor more information, try '--help'.\n",
+                output::escape(message)
+            ),
         }
     }
 }
 
-impl From<ConfigError> for Failure {
-    fn from(error: ConfigError) -> Self {
-        let file = error.file().map(|file| file.display().to_string());
-        Failure::Invalid(problems(&error, |message| match &file {
-            Some(file) => format!("{file}: {message}"),
-            None => message.to_owned(),
-        }))
-    }
-}
-
-/// One line per problem of `error`: `PATH: MESSAGE`, or `whole(MESSAGE)` for a problem with
-/// the whole document (a JSON syntax error), whose path is empty.
-fn problems(error: &ConfigError, whole: impl Fn(&str) -> String) -> Vec<String> {
-    let mut lines: Vec<String> = error
-        .problems()
-        .map(|(path, message)| {
-            if path.is_empty() {
-                whole(message)
-            } else {
-                format!("{path}: {message}")
-            }
-        })
-        .collect();
-    if lines.is_empty() {
-        lines.push(error.to_string());
-    }
-    lines
+/// What `--format json` prints when a command fails before its result.
+#[derive(Debug, Serialize)]
+struct FailureDocument {
+    status: u8,
+    errors: Vec<Problem>,
 }
 
 fn main() -> ExitCode {
@@ -165,9 +238,25 @@ fn main() -> ExitCode {
     if let Command::ImportAuth0(args) = &cli.command {
         return import::main(args);
     }
+    let format = cli.command.format();
     let mut out = Out::default();
-    match run(cli.command, &mut out).and_then(|()| out.flush()) {
-        Ok(()) => ExitCode::SUCCESS,
+    let status = match run(cli.command, &mut out) {
+        Ok(status) => status,
+        Err(failure) => {
+            let status = failure.status();
+            write_stderr(&failure.message());
+            out = Out::default();
+            if format == Format::Json {
+                let errors = failure.problems();
+                if let Err(failure) = out.json(&FailureDocument { status, errors }) {
+                    write_stderr(&failure.message());
+                }
+            }
+            status
+        }
+    };
+    match out.flush() {
+        Ok(()) => ExitCode::from(status),
         Err(failure) => {
             write_stderr(&failure.message());
             ExitCode::from(failure.status())
@@ -175,62 +264,48 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(command: Command, out: &mut Out) -> Result<(), Failure> {
+/// Runs a command; its exit status when it produced its result (0, or 1 for a result that
+/// fails: an invalid file among several, a failing case, a difference).
+fn run(command: Command, out: &mut Out) -> Result<u8, Failure> {
     match command {
-        Command::Validate { file, auth0 } => {
-            let config = if auth0 {
-                load_auth0(&file)?
-            } else {
-                load(&file)?
-            };
-            summary::write(out, &file, &config);
-        }
+        Command::Validate(args) => return validate::run(&args, out),
         Command::Explain(args) => {
-            let config = load(&args.file)?;
-            explain::write(out, &config, &args)?;
+            let input = Input::read(&args.file)?;
+            let config = input.load()?;
+            explain::run(out, &input.name, &config, &args)?;
         }
-        Command::Fingerprint { file } => {
-            out.line(&load(&file)?.fingerprint());
+        Command::Fingerprint { file, format } => {
+            let input = Input::read(&file)?;
+            let fingerprint = input.load()?.fingerprint();
+            match format {
+                Format::Text => out.line(&fingerprint),
+                Format::Json => out.json(&serde_json::json!({
+                    "file": input.name,
+                    "fingerprint": fingerprint,
+                }))?,
+            }
         }
         // Run by `import::main`, before `run`.
         Command::ImportAuth0(_) => {}
+        Command::Test(args) => return cases::run(&args, out),
+        Command::Diff(args) => return diff::run(&args, out),
         Command::Schema => out.push(SCHEMA),
     }
-    Ok(())
+    Ok(0)
 }
 
-/// Loads a configuration file with [`Config::from_path`], after reading it once to tell an
-/// I/O error (exit status 2) from an invalid configuration (1).
-fn load(path: &Path) -> Result<Config, Failure> {
-    read(path)?;
-    Ok(Config::from_path(path)?)
+/// A protocol as the configuration spells it (`oauth2`, `oidc`, `oauth1`, `saml`): the
+/// variant's name in lowercase, which is how the JSON form spells each one.
+fn protocol_name(protocol: Protocol) -> String {
+    format!("{protocol:?}").to_ascii_lowercase()
 }
 
-/// Loads Auth0 connection objects from a file with [`Config::from_auth0_connections`]; a
-/// problem with the whole document (not JSON) names the file, as [`Config::from_path`]'s do.
-fn load_auth0(path: &Path) -> Result<Config, Failure> {
-    Config::from_auth0_connections(&read_text(path)?).map_err(|error| {
-        Failure::Invalid(problems(&error, |message| {
-            format!("{}: {message}", path.display())
-        }))
-    })
+/// A mode as the configuration spells it (`replace`, `keep`, `merge`).
+fn mode_name(mode: Mode) -> String {
+    format!("{mode:?}").to_ascii_lowercase()
 }
 
-/// The bytes of `path`; an error names the file.
-fn read(path: &Path) -> Result<Vec<u8>, Failure> {
-    std::fs::read(path).map_err(|e| Failure::Io(format!("cannot read {}: {e}", path.display())))
-}
-
-/// The text of `path`, as [`Config::from_path`] reads it (a leading byte order mark skipped);
-/// text that is not UTF-8 is an invalid configuration.
-fn read_text(path: &Path) -> Result<String, Failure> {
-    let bytes = read(path)?;
-    let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(&bytes);
-    match std::str::from_utf8(bytes) {
-        Ok(text) => Ok(text.to_owned()),
-        Err(e) => Err(Failure::Invalid(vec![format!(
-            "{}: not UTF-8 text: {e}",
-            path.display()
-        )])),
-    }
+/// A source as the configuration spells it (`any`, `broker`, `query`).
+fn source_name(source: Source) -> String {
+    format!("{source:?}").to_ascii_lowercase()
 }

@@ -8,13 +8,12 @@
 
 use std::fmt;
 use std::marker::PhantomData;
-use std::path::Path;
 
 use serde::Deserialize;
 use serde::de::{Deserializer, MapAccess, Visitor};
 use tower_upstream_params::Config;
 
-use crate::output::Out;
+use crate::output::{Out, quoted};
 
 /// A JSON object's members, in document order.
 #[derive(Debug)]
@@ -98,7 +97,7 @@ struct Param {
 /// Everything printed is configuration (names, endpoints, `client_id`, static values,
 /// aliases, patterns), which holds no secret: the format has no key for one, and the Auth0
 /// import ignores `client_secret`.
-pub(crate) fn write(out: &mut Out, file: &Path, config: &Config) {
+pub(crate) fn write(out: &mut Out, file: &str, config: &Config) {
     // The crate wrote this JSON itself: it reads back. Were it not to, the summary says
     // only what `Config` itself tells.
     let document: Document = serde_json::from_str(&config.to_json()).unwrap_or_default();
@@ -109,7 +108,7 @@ pub(crate) fn write(out: &mut Out, file: &Path, config: &Config) {
         .sum();
     out.line(&format!(
         "ok: {}: {}, {}, fingerprint {}",
-        file.display(),
+        file,
         plural(config.connection_names().count(), "connection"),
         plural(params, "param"),
         config.fingerprint(),
@@ -193,9 +192,4 @@ fn plural(n: usize, noun: &str) -> String {
 
 fn bytes(n: u64) -> String {
     format!("{n} bytes")
-}
-
-/// A string as JSON writes it, as in the configuration file.
-fn quoted(text: &str) -> String {
-    serde_json::to_string(text).unwrap_or_else(|_| format!("{text:?}"))
 }

@@ -43,6 +43,10 @@ mod fingerprint;
 mod hash;
 mod index;
 mod json;
+mod limits;
+mod names;
+mod param;
+mod problems;
 mod span;
 mod validate;
 

@@ -10,10 +10,11 @@ use regex::Regex;
 
 use super::index::{EndpointSpec, Index, Refused};
 use super::json::Node;
+use super::limits::Limits;
+use super::param::Spec;
+use super::problems::{Problems, join, object};
 use super::span::Span;
-use super::validate::{
-    CONNECTION_KEYS, Limits, Problems, Spec, compile_connection, join, object, root_settings,
-};
+use super::validate::{CONNECTION_KEYS, compile_connection, root_settings};
 use super::{Mode, Source};
 
 /// A `pattern`'s position in [`Compiled::patterns`], stored plus one so that an
@@ -517,7 +518,7 @@ pub(crate) fn canonical(root: Node) -> Node {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::validate::{DEFAULT_MAX_LOCATION_LEN, DEFAULT_MAX_VALUE_LEN};
+    use crate::config::limits::{DEFAULT_MAX_LOCATION_LEN, DEFAULT_MAX_VALUE_LEN};
 
     fn compiled(json: &str) -> Compiled {
         let node = super::super::json::parse(json).unwrap();

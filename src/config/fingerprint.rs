@@ -28,7 +28,7 @@
 use std::io;
 
 use super::json::Node;
-use super::validate::{DEFAULT_MAX_LOCATION_LEN, DEFAULT_MAX_VALUE_LEN};
+use super::limits::{DEFAULT_MAX_LOCATION_LEN, DEFAULT_MAX_VALUE_LEN};
 
 /// The fingerprint of a configuration's JSON form (which must be valid): 32 lowercase hex
 /// digits.

@@ -29,6 +29,12 @@
 //! - `connections` may be absent (no connection); `upstream_params` may be absent (no params).
 //! - A static `value`, an `alias`, a `default`, a `client_id` and a connection or param name
 //!   must not be empty: an empty value is never sent, so configuring one is a mistake.
+//! - A param name, an alias name and a `query_aliases` entry are 1 to 256 bytes of visible
+//!   ASCII (`!` to `~`): no space, no control character, no byte past ASCII (a PHP IdP cuts
+//!   a name at a NUL, so `state\u0000x` would be `state` there). A connection name and a
+//!   `client_id` hold no control character (Unicode `Cc`), so that logs, metrics labels and
+//!   the command line print them as they are; other Unicode is fine there. A message about a
+//!   bad name gives the offending byte or code point and its offset, not the name again.
 //! - An alias with `"source": "any"` (the default) or `"query"` must name one of the twelve
 //!   query sources or a `query_aliases` entry; any other name is an error (it could never be
 //!   read from the query), and the message suggests `"source": "broker"`.

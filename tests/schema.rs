@@ -339,12 +339,12 @@ fn valid() -> Vec<(String, String)> {
         // An empty pattern matches only the empty value (which is never sent): pointless, but
         // it loads.
         with_param(r#"{"alias": "login_hint", "pattern": ""}"#),
-        // Names beside the reserved ones, and names in any script.
+        // Names beside the reserved ones (param names are visible ASCII; values any script).
         with_params(
             r#"{"state_hint": {"value": "x"}, "xstate": {"value": "x"}, "states": {"value": "x"},
                 "redirect-uri": {"value": "x"}, "redirect__uri": {"value": "x"},
                 "client_idx": {"value": "x"}, "scopes": {"value": "x"}, "oauth": {"value": "x"},
-                "nonce_": {"value": "x"}, "_state": {"value": "x"}, "paramètre": {"value": "é"}}"#,
+                "nonce_": {"value": "x"}, "_state": {"value": "x"}, "param~1!": {"value": "é"}}"#,
         ),
         with_named(
             "SCOPE",
@@ -352,7 +352,7 @@ fn valid() -> Vec<(String, String)> {
         ),
         r#"{"connections": {"with space": {"authorization_url": "https://idp.example/a"},
             "ünïcode": {"authorization_url": "https://idp.example/b"}},
-            "query_aliases": ["state_hint", "codes", "id_token_hint", "Login_Hint", "code\n"]}"#
+            "query_aliases": ["state_hint", "codes", "id_token_hint", "Login_Hint", "code~"]}"#
             .into(),
     ];
     // Generated: every protocol, every mode of every kind that has one, every source.
@@ -953,16 +953,31 @@ fn reserved_targets_fail_both_in_any_case() {
                 }
             }
         }
-        // Look-alikes: a prefix or suffix, another separator, non-ASCII case folding.
+        // Look-alikes beyond visible ASCII (non-ASCII case folding, a final newline) are
+        // not valid names at all (DESIGN.md, **Names**): both refuse them.
+        for lookalike in [
+            name.replace(['s', 'S'], "ſ"),
+            name.replace('k', "\u{212a}"),
+            format!("{name}\n"),
+        ] {
+            if lookalike == name {
+                continue;
+            }
+            let json = with_named(&lookalike, r#"{"value": "x"}"#);
+            if loader(&json).is_ok() {
+                failures.push(format!("the loader accepts {lookalike:?}"));
+            }
+            if schema(&json).is_ok() {
+                failures.push(format!("the schema accepts {lookalike:?}"));
+            }
+        }
+        // Look-alikes: a prefix or suffix, another separator.
         for lookalike in [
             format!("x{name}"),
             format!("{name}x"),
             format!("{name}_"),
             name.replace('_', "-"),
             name.replace('_', "__"),
-            name.replace(['s', 'S'], "ſ"),
-            name.replace('k', "\u{212a}"),
-            format!("{name}\n"),
         ] {
             if lookalike == name {
                 continue;
@@ -1060,4 +1075,87 @@ fn configurations_the_design_makes_valid_validate() {
     assert!(schema(&connection_with(r#", "dry_run": "true""#)).is_err());
     assert!(loader(&connection_with(r#", "dry_run": "true""#)).is_err());
     assert!(schema(&connection_with(r#", "dry_run": null"#)).is_err());
+}
+
+/// DESIGN.md's **Names** (issue 17): a param name, an alias name and a `query_aliases` entry
+/// are 1 to 256 bytes of visible ASCII; a connection name and a `client_id` hold no control
+/// character. The schema refuses what the loader refuses for these, and both take every
+/// visible ASCII byte, 256 of them, and Unicode without controls where it is allowed.
+#[test]
+fn names_outside_the_rules_fail_both() {
+    let bad_names = [
+        "blog\0",
+        "state\0x",
+        "a b",
+        " blog",
+        "blog\t",
+        "blog\n",
+        "blog\u{7f}",
+        "blög",
+        "blog\u{85}",
+        &"x".repeat(257),
+    ];
+    let broker = |alias: &str| {
+        with_param(&format!(
+            r#"{{"alias": {}, "source": "broker"}}"#,
+            json_string(alias)
+        ))
+    };
+    let mut failures = Vec::new();
+    let mut check = |json: String, should_load: bool| {
+        let (s, l) = (schema(&json).is_ok(), loader(&json).is_ok());
+        if s != should_load || l != should_load {
+            failures.push(format!(
+                "{}\n  schema {s}, loader {l}, expected {should_load}",
+                short(&json)
+            ));
+        }
+    };
+    for name in bad_names {
+        check(with_named(name, r#"{"value": "x"}"#), false);
+        check(broker(name), false);
+        check(
+            format!(r#"{{"query_aliases": [{}]}}"#, json_string(name)),
+            false,
+        );
+    }
+    for bad in [
+        "acme\0",
+        "acme\n",
+        "\u{1b}[31macme",
+        "acme\u{7f}",
+        "acme\u{9b}",
+    ] {
+        check(
+            format!(
+                r#"{{"connections": {{{}: {{"authorization_url": "{IDP}"}}}}}}"#,
+                json_string(bad)
+            ),
+            false,
+        );
+        check(
+            connection_with(&format!(r#", "client_id": {}"#, json_string(bad))),
+            false,
+        );
+    }
+    let all: String = (b'!'..=b'~').map(char::from).collect();
+    for name in [all.as_str(), &"x".repeat(256), "x-hint", "a.b"] {
+        check(with_named(name, r#"{"value": "x"}"#), true);
+        check(broker(name), true);
+    }
+    check(
+        format!(r#"{{"query_aliases": [{}]}}"#, json_string(&all)),
+        true,
+    );
+    check(
+        format!(
+            r#"{{"connections": {{"acme.com google (ü) ☃": {{"authorization_url": "{IDP}",
+                "client_id": "app ☃ 1"}}}}}}"#
+        ),
+        true,
+    );
+    report(
+        "name rules where the schema and the loader disagree",
+        failures,
+    );
 }

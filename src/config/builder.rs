@@ -16,13 +16,14 @@ pub struct ConfigBuilder {
 }
 
 impl ConfigBuilder {
-    /// Adds a connection (`connections.<name>`).
+    /// Adds a connection (`connections.<name>`; a name holds no control character).
     pub fn connection(mut self, name: impl Into<String>, connection: Connection) -> Self {
         self.connections.push((name.into(), connection));
         self
     }
 
-    /// Allows one more query name as an alias source (`query_aliases`).
+    /// Allows one more query name as an alias source (`query_aliases`; 1 to 256 bytes of
+    /// visible ASCII).
     pub fn query_alias(mut self, name: impl Into<String>) -> Self {
         self.query_aliases.push(name.into());
         self
@@ -108,7 +109,8 @@ impl Connection {
         }
     }
 
-    /// The `client_id` that tells this connection apart from others on the same endpoint.
+    /// The `client_id` that tells this connection apart from others on the same endpoint (no
+    /// control character).
     pub fn client_id(mut self, client_id: impl Into<String>) -> Self {
         self.client_id = Some(client_id.into());
         self
@@ -127,7 +129,8 @@ impl Connection {
         self
     }
 
-    /// Adds an upstream param; params are applied and appended in the order added.
+    /// Adds an upstream param; params are applied and appended in the order added. A name
+    /// is 1 to 256 bytes of visible ASCII (`!` to `~`).
     pub fn param(mut self, name: impl Into<String>, param: Param) -> Self {
         self.params.push((name.into(), param));
         self
@@ -183,7 +186,7 @@ impl Param {
         }
     }
 
-    /// A dynamic value read from `name` (`{"alias": ...}`).
+    /// A dynamic value read from `name` (`{"alias": ...}`; 1 to 256 bytes of visible ASCII).
     pub fn alias(name: impl Into<String>) -> Self {
         Param {
             alias: Some(name.into()),

@@ -11,6 +11,7 @@ use regex::Regex;
 use super::index::{EndpointSpec, Index, Refused};
 use super::json::Node;
 use super::limits::Limits;
+use super::names::control_problem;
 use super::param::Spec;
 use super::problems::{Problems, join, object};
 use super::span::Span;
@@ -395,6 +396,9 @@ fn compile_root(root: &Node, problems: &mut Problems) -> Option<Compiled> {
                 if name.is_empty() {
                     problems.add(&path, "a connection name must not be empty");
                     continue;
+                }
+                if let Some(problem) = control_problem("a connection name", name) {
+                    problems.add(&path, problem);
                 }
                 let before = problems.0.len();
                 let (endpoint, dry_run, params) =

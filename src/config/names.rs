@@ -109,3 +109,55 @@ fn php_names(name: &str) -> [String; 3] {
     };
     [all, php, array]
 }
+
+/// The longest param name, alias name or `query_aliases` entry, in bytes.
+pub(crate) const MAX_NAME_LEN: usize = 256;
+
+/// What is wrong with `name` as a param name, an alias name or a `query_aliases` entry
+/// (`what` says which, for the message), if anything: each is 1 to [`MAX_NAME_LEN`] bytes of
+/// visible ASCII (`!` to `~`).
+///
+/// No space, no control character, no byte past ASCII: PHP cuts a name at a NUL (so
+/// `state\0x` is `state` at a PHP IdP), drops leading spaces, and a name that is not
+/// printable cannot be logged or read as it is. The message names the first byte refused by
+/// its value and offset, never the name itself (the JSON path holds it already, and a
+/// terminal escape must not reach a log twice).
+pub(crate) fn name_problem(what: &str, name: &str) -> Option<String> {
+    const RULE: &str = "1 to 256 bytes of visible ASCII (\"!\" to \"~\")";
+    if name.is_empty() {
+        return Some(format!("{what} must not be empty: it is {RULE}"));
+    }
+    if let Some((at, byte)) = name
+        .bytes()
+        .enumerate()
+        .find(|&(_, b)| !b.is_ascii_graphic())
+    {
+        let kind = match byte {
+            b' ' => "a space",
+            0x80.. => "a byte past ASCII",
+            _ => "a control character",
+        };
+        return Some(format!(
+            "{what} is {RULE}: byte {at} is {kind} (0x{byte:02x})"
+        ));
+    }
+    (name.len() > MAX_NAME_LEN)
+        .then(|| format!("{what} is {RULE}: this one is {} bytes long", name.len()))
+}
+
+/// What is wrong with `text` as a connection name or a `client_id` (`what` says which), if
+/// anything: it holds no control character (Unicode `Cc`: U+0000 to U+001F, U+007F to
+/// U+009F), so that logs, metrics labels and the command line print it as it is. Spaces,
+/// dots and any other Unicode are fine. The message names the character by its code point,
+/// not the text.
+pub(crate) fn control_problem(what: &str, text: &str) -> Option<String> {
+    text.chars()
+        .enumerate()
+        .find(|(_, c)| c.is_control())
+        .map(|(at, c)| {
+            format!(
+                "{what} must not contain a control character: character {at} is U+{:04X}",
+                u32::from(c)
+            )
+        })
+}

@@ -4,7 +4,7 @@ use regex::{Regex, RegexBuilder};
 
 use super::json::Node;
 use super::limits::Limits;
-use super::names::{FORBIDDEN_SOURCES, QUERY_SOURCES, reserved_as, reserved_as_php};
+use super::names::{FORBIDDEN_SOURCES, QUERY_SOURCES, name_problem, reserved_as, reserved_as_php};
 use super::problems::{Problems, enum_value, join, object, positive, string};
 use super::{Mode, Source};
 
@@ -73,8 +73,8 @@ pub(crate) fn compile_param<'n>(
     problems: &mut Problems,
 ) -> Option<Spec<'n>> {
     let before = problems.0.len();
-    if name.is_empty() {
-        problems.add(path, "a param name must not be empty");
+    if let Some(problem) = name_problem("a param name", name) {
+        problems.add(path, problem);
     }
     let reserved = reserved_as(name);
     let entries = object(
@@ -173,8 +173,17 @@ pub(crate) fn compile_param<'n>(
             .unwrap_or_default(),
             None => Source::Any,
         };
+        // An empty alias is reported already, as any empty string.
+        let bad_name = match name_problem("an alias name", alias) {
+            Some(problem) if !alias.is_empty() => {
+                problems.add(&alias_path, problem);
+                true
+            }
+            _ => false,
+        };
         if source != Source::Broker
             && !alias.is_empty()
+            && !bad_name
             && !QUERY_SOURCES.contains(&alias)
             && !query_aliases.contains(&alias)
         {

@@ -5,7 +5,7 @@ use super::Protocol;
 use super::index::{EndpointSpec, MAX_WILD_SEGMENTS, Pattern};
 use super::json::Node;
 use super::limits::{DEFAULT_MAX_LOCATION_LEN, DEFAULT_MAX_VALUE_LEN, Limits};
-use super::names::FORBIDDEN_SOURCES;
+use super::names::{FORBIDDEN_SOURCES, control_problem, name_problem};
 use super::param::{Spec, compile_param};
 use super::problems::{Problems, enum_value, join, object, positive, string};
 use crate::text::{MAX_HOST_LEN, OriginKey};
@@ -71,7 +71,9 @@ pub(crate) fn root_settings<'n>(
             for (i, item) in items.iter().enumerate() {
                 let path = format!("query_aliases[{i}]");
                 if let Some(name) = string(item, &path, problems) {
-                    if FORBIDDEN_SOURCES
+                    if let Some(problem) = name_problem("a query_aliases entry", name) {
+                        problems.add(&path, problem);
+                    } else if FORBIDDEN_SOURCES
                         .iter()
                         .any(|f| f.eq_ignore_ascii_case(name))
                     {
@@ -117,6 +119,13 @@ pub(crate) fn compile_connection<'n>(
             }
             "client_id" => {
                 client_id = string(value, &here, problems).map(str::to_owned);
+                if let Some(problem) = client_id
+                    .as_deref()
+                    .and_then(|id| control_problem("a client_id", id))
+                {
+                    problems.add(&here, problem);
+                    client_id = None;
+                }
                 ok &= client_id.is_some();
             }
             "protocol" => {

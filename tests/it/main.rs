@@ -22,3 +22,4 @@ mod wildcards;
 mod adversarial;
 mod config_attacks;
 mod load;
+mod names;

@@ -38,6 +38,14 @@
 //! - An alias with `"source": "any"` (the default) or `"query"` must name one of the twelve
 //!   query sources or a `query_aliases` entry; any other name is an error (it could never be
 //!   read from the query), and the message suggests `"source": "broker"`.
+//! - `limits.max_value_len` is the longest value ever sent: an alias `max_len` above it, and
+//!   a `default` longer than it, are load errors (as a static value longer than it is).
+//! - An alias whose target is `scope` (any letter case) loads only with `"source":
+//!   "broker"`, and so does an alias reading `id_token_hint`: a client's query must never
+//!   widen the broker's upstream grant, nor have the broker forward its own ID token.
+//! - A top-level `"$schema"` (a string: the JSON Schema an editor validates the file with)
+//!   is accepted and ignored: [`Config::to_json`] does not write it back, and neither
+//!   equality nor [`Config::fingerprint`] sees it.
 //! - `pattern` is compiled anchored (`^(?:pattern)$`), with the `regex` crate's size limit set
 //!   to 1 MiB and nesting to 64, so no configuration can make matching slow or large.
 //! - [`ConfigError`] reports every problem found, not just the first.

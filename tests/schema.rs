@@ -335,7 +335,11 @@ fn valid() -> Vec<(String, String)> {
             r#"{"alias": "org", "source": "broker", "default": "acme.com",
                 "pattern": "[a-z.]+", "max_len": 20, "mode": "keep"}"#,
         ),
-        with_param(r#"{"alias": "login_hint", "max_len": 4294967295}"#),
+        format!(
+            r#"{{"connections": {{"c": {{"authorization_url": "{IDP}",
+                "upstream_params": {{"p": {{"alias": "login_hint", "max_len": 4294967295}}}}}}}},
+                "limits": {{"max_value_len": 4294967295}}}}"#
+        ),
         // An empty pattern matches only the empty value (which is never sent): pointless, but
         // it loads.
         with_param(r#"{"alias": "login_hint", "pattern": ""}"#),
@@ -350,6 +354,14 @@ fn valid() -> Vec<(String, String)> {
             "SCOPE",
             r#"{"alias": "org", "source": "broker", "mode": "merge"}"#,
         ),
+        // Issue 22: "$schema" is accepted (and ignored); id_token_hint from the broker.
+        format!(
+            r#"{{"$schema": "./config.schema.json", {}"#,
+            &with_param(r#"{"value": "x"}"#)[1..]
+        ),
+        r#"{"$schema": "https://example.com/s.json"}"#.into(),
+        with_param(r#"{"alias": "id_token_hint", "source": "broker"}"#),
+        with_param(r#"{"alias": "login_hint", "max_len": 2048, "default": "d"}"#),
         r#"{"connections": {"with space": {"authorization_url": "https://idp.example/a"},
             "ünïcode": {"authorization_url": "https://idp.example/b"}},
             "query_aliases": ["state_hint", "codes", "id_token_hint", "Login_Hint", "code~"]}"#
@@ -390,6 +402,21 @@ fn invalid() -> Vec<(String, String)> {
     )];
     let url = format!(r#""authorization_url": "{IDP}""#);
     let mut list: Vec<String> = vec![
+        // Issue 22: "$schema" is a string; scope and id_token_hint only from the broker.
+        r#"{"$schema": 3}"#.into(),
+        r#"{"$schema": {}}"#.into(),
+        with_named("scope", r#"{"alias": "acr_values", "mode": "merge"}"#),
+        with_named(
+            "Scope",
+            r#"{"alias": "acr_values", "mode": "merge", "source": "query"}"#,
+        ),
+        with_named(
+            "SCOPE",
+            r#"{"alias": "acr_values", "mode": "merge", "source": "any"}"#,
+        ),
+        with_param(r#"{"alias": "id_token_hint"}"#),
+        with_param(r#"{"alias": "id_token_hint", "source": "any"}"#),
+        with_param(r#"{"alias": "Id_Token_Hint", "source": "query"}"#),
         // Unknown keys, at every level.
         r#"{"conections": {}}"#.into(),
         r#"{"limits": {"max_location": 10}}"#.into(),
@@ -660,6 +687,16 @@ fn semantic() -> Vec<(String, String)> {
         // A default that fails its own pattern or max_len.
         with_param(r#"{"alias": "login_hint", "pattern": "[a-z]+", "default": "ABC"}"#),
         with_param(r#"{"alias": "login_hint", "max_len": 2, "default": "abc"}"#),
+        // Issue 22: limits.max_value_len is the longest value ever sent (a cross-reference).
+        with_param(r#"{"alias": "login_hint", "max_len": 2049}"#),
+        format!(
+            r#"{{"connections": {{"c": {{{url}, "upstream_params": {{"p": {{"alias": "login_hint",
+                "max_len": 60}}}}}}}}, "limits": {{"max_value_len": 10}}}}"#
+        ),
+        format!(
+            r#"{{"connections": {{"c": {{{url}, "upstream_params": {{"p": {{"alias": "login_hint",
+                "default": "0123456789a"}}}}}}}}, "limits": {{"max_value_len": 10}}}}"#
+        ),
         // A static value longer than limits.max_value_len (a cross-reference, in bytes).
         with_param(&format!(r#"{{"value": "{}"}}"#, "x".repeat(2049))),
         format!(

@@ -15,7 +15,7 @@ use super::names::control_problem;
 use super::param::Spec;
 use super::problems::{Problems, join, object};
 use super::span::Span;
-use super::validate::{CONNECTION_KEYS, compile_connection, root_settings};
+use super::validate::{CONNECTION_KEYS, ROOT_KEYS, SCHEMA_KEY, compile_connection, root_settings};
 use super::{Mode, Source};
 
 /// A `pattern`'s position in [`Compiled::patterns`], stored plus one so that an
@@ -474,16 +474,16 @@ fn endpoint_only(
     .map(|(endpoint, _, _)| endpoint)
 }
 
-/// The keys of each level of the JSON form, in the order [`canonical`] writes them.
-const ROOT_KEYS: [&str; 3] = ["connections", "query_aliases", "limits"];
+/// The keys of each level of the JSON form, in the order [`canonical`] writes them (the
+/// root's and a connection's are [`ROOT_KEYS`] and [`CONNECTION_KEYS`]).
 const PARAM_KEYS: [&str; 8] = [
     "value", "alias", "remove", "default", "source", "mode", "pattern", "max_len",
 ];
 const LIMIT_KEYS: [&str; 2] = ["max_value_len", "max_location_len"];
 
 /// A valid configuration's JSON form with every object's keys in one order, so that equal
-/// configurations print the same. The order of connections and of params is kept: it
-/// matters.
+/// configurations print the same, and without `"$schema"` (accepted and ignored). The order
+/// of connections and of params is kept: it matters.
 pub(crate) fn canonical(root: Node) -> Node {
     fn sort(node: Node, keys: &[&str]) -> Vec<(String, Node)> {
         let Node::Object(mut entries) = node else {
@@ -503,7 +503,9 @@ pub(crate) fn canonical(root: Node) -> Node {
                 .collect(),
         )
     }
-    map(sort(root, &ROOT_KEYS), |key, node| match (key, node) {
+    let mut root = sort(root, &ROOT_KEYS);
+    root.retain(|(key, _)| key != SCHEMA_KEY);
+    map(root, |key, node| match (key, node) {
         ("connections", Node::Object(connections)) => map(connections, |_, connection| {
             map(sort(connection, &CONNECTION_KEYS), |key, node| {
                 match (key, node) {

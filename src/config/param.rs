@@ -200,9 +200,27 @@ pub(crate) fn compile_param<'n>(
             };
             problems.add(&alias_path, why);
         }
+        if source != Source::Broker {
+            query_only_problems(name, alias, path, &alias_path, problems);
+        }
         let max_len = match get("max_len") {
             Some(node) => {
-                positive(node, &join(path, "max_len"), problems).unwrap_or(limits.max_value_len)
+                let here = join(path, "max_len");
+                match positive(node, &here, problems) {
+                    Some(n) if n > limits.max_value_len => {
+                        problems.add(
+                            &here,
+                            format!(
+                                "{n} is above limits.max_value_len ({}), the longest value ever \
+                                 sent",
+                                limits.max_value_len
+                            ),
+                        );
+                        limits.max_value_len
+                    }
+                    Some(n) => n,
+                    None => limits.max_value_len,
+                }
             }
             None => limits.max_value_len,
         };
@@ -228,7 +246,17 @@ pub(crate) fn compile_param<'n>(
                 let here = join(path, "default");
                 let default = string(node, &here, problems);
                 if let Some(d) = default {
-                    if d.len() > max_len {
+                    if d.len() > limits.max_value_len {
+                        problems.add(
+                            &here,
+                            format!(
+                                "{} bytes, longer than limits.max_value_len ({}), the longest \
+                                 value ever sent",
+                                d.len(),
+                                limits.max_value_len
+                            ),
+                        );
+                    } else if d.len() > max_len {
                         problems.add(&here, format!("longer than its max_len ({max_len})"));
                     }
                     if pattern.as_ref().is_some_and(|re| !re.is_match(d)) {
@@ -249,4 +277,33 @@ pub(crate) fn compile_param<'n>(
         }
     };
     (problems.0.len() == before).then_some(kind)
+}
+
+/// What an alias read from the query (`"source"` `"any"` or `"query"`) may not do: feed
+/// `scope` (a client's link must never widen the broker's upstream grant), or read
+/// `id_token_hint` (the broker's own ID token). Both are compared ignoring ASCII case (`scope`
+/// also as a PHP server reads the target), so no spelling or `query_aliases` entry gets around
+/// them.
+fn query_only_problems(
+    name: &str,
+    alias: &str,
+    path: &str,
+    alias_path: &str,
+    problems: &mut Problems,
+) {
+    if reserved_as_php(name, "scope") {
+        problems.add(
+            path,
+            "\"scope\" may be fed only with \"source\": \"broker\": a value from the client's \
+             query would let any link widen the broker's upstream grant (offline_access, mail \
+             scopes)",
+        );
+    }
+    if alias.eq_ignore_ascii_case("id_token_hint") {
+        problems.add(
+            alias_path,
+            "\"id_token_hint\" is read only with \"source\": \"broker\": it carries the \
+             broker's own ID token, personal data that no upstream IdP can verify",
+        );
+    }
 }

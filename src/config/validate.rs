@@ -22,17 +22,31 @@ pub(crate) const CONNECTION_KEYS: [&str; 5] = [
 /// A connection's validated params, by target name, in configuration order.
 pub(crate) type ParamSpecs<'n> = Vec<(&'n str, Spec<'n>)>;
 
+/// The keys of the root object, in the order the canonical form writes them.
+pub(crate) const ROOT_KEYS: [&str; 3] = ["connections", "query_aliases", "limits"];
+
+/// A root key that is accepted and ignored: the JSON Schema an editor validates the file
+/// with (`"$schema": "./config.schema.json"`). It must be a string (as the schema says);
+/// the canonical form drops it, so [`Config::to_json`](super::Config::to_json), equality and
+/// the fingerprint do not see it.
+pub(crate) const SCHEMA_KEY: &str = "$schema";
+
 /// The root object's keys, `limits` and `query_aliases`, validated.
 pub(crate) fn root_settings<'n>(
     root: &'n Node,
     problems: &mut Problems,
 ) -> Option<(Limits, Vec<&'n str>)> {
-    object(
-        root,
-        "",
-        &["connections", "query_aliases", "limits"],
-        problems,
-    )?;
+    let mut known = vec![SCHEMA_KEY];
+    known.extend(ROOT_KEYS);
+    object(root, "", &known, problems)?;
+    if let Some(node) = root.get(SCHEMA_KEY) {
+        if !matches!(node, Node::String(_)) {
+            problems.add(
+                SCHEMA_KEY,
+                format!("expected a string, found {}", node.kind()),
+            );
+        }
+    }
 
     let mut limits = Limits {
         max_value_len: DEFAULT_MAX_VALUE_LEN,

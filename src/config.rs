@@ -43,6 +43,9 @@
 //! - An alias whose target is `scope` (any letter case) loads only with `"source":
 //!   "broker"`, and so does an alias reading `id_token_hint`: a client's query must never
 //!   widen the broker's upstream grant, nor have the broker forward its own ID token.
+//! - A top-level `"dry_run": true` makes every connection a dry run, whatever its own
+//!   `dry_run` (a connection cannot opt out of it); the canonical form and the fingerprint
+//!   keep the two apart, as written.
 //! - A top-level `"$schema"` (a string: the JSON Schema an editor validates the file with)
 //!   is accepted and ignored: [`Config::to_json`] does not write it back, and neither
 //!   equality nor [`Config::fingerprint`] sees it.
@@ -400,7 +403,8 @@ impl Config {
     /// lowercase hexadecimal digits (128 bits).
     ///
     /// It is a hash of the configuration's canonical form, in which every default is written
-    /// out (`protocol` `"oauth2"`, `dry_run` `false`, a param's `mode` `"replace"`, an
+    /// out (the top-level `dry_run` `false`; a connection's `protocol` `"oauth2"` and
+    /// `dry_run` `false`; a param's `mode` `"replace"`, an
     /// alias's `source` `"any"` and `max_len`, both `limits`), connections are sorted by name,
     /// `query_aliases` is sorted (a name listed twice counts once), and params stay in their
     /// order. So two configurations have the same fingerprint whatever their whitespace, the

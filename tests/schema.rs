@@ -1095,7 +1095,7 @@ fn php_spellings_of_reserved_targets_fail_the_schema() {
 /// Configurations DESIGN.md made valid after the loader was first written: the schema and
 /// the loader both take them.
 ///
-/// - `dry_run`, a connection key new in DESIGN.md;
+/// - `dry_run`, a connection key new in DESIGN.md, and the top-level one (issue 18);
 /// - a `(?x)` pattern whose comment runs to its end (DESIGN.md's own example: "every pattern
 ///   the `regex` crate accepts loads, flags and `(?x)` comments included"), which the
 ///   loader's anchoring `^(?:...)$` turns into an unclosed group.
@@ -1104,6 +1104,11 @@ fn configurations_the_design_makes_valid_validate() {
     for json in [
         connection_with(r#", "dry_run": true"#),
         connection_with(r#", "dry_run": false, "upstream_params": {"blog": {"value": "x"}}"#),
+        r#"{"dry_run": true}"#.to_owned(),
+        format!(
+            r#"{{"dry_run": false, {}"#,
+            &connection_with(r#", "dry_run": true"#)[1..]
+        ),
         with_param(r#"{"alias": "login_hint", "pattern": "(?x) [a-z]+ @acme\\.com  # acme only"}"#),
     ] {
         assert_eq!(schema(&json), Ok(()), "{json}");
@@ -1112,6 +1117,11 @@ fn configurations_the_design_makes_valid_validate() {
     assert!(schema(&connection_with(r#", "dry_run": "true""#)).is_err());
     assert!(loader(&connection_with(r#", "dry_run": "true""#)).is_err());
     assert!(schema(&connection_with(r#", "dry_run": null"#)).is_err());
+    for bad in [r#""true""#, "null", "1"] {
+        let json = format!(r#"{{"dry_run": {bad}}}"#);
+        assert!(schema(&json).is_err(), "{json}");
+        assert!(loader(&json).is_err(), "{json}");
+    }
 }
 
 /// DESIGN.md's **Names** (issue 17): a param name, an alias name and a `query_aliases` entry

@@ -13,6 +13,7 @@ pub struct ConfigBuilder {
     query_aliases: Vec<String>,
     max_value_len: Option<usize>,
     max_location_len: Option<usize>,
+    dry_run: Option<bool>,
 }
 
 impl ConfigBuilder {
@@ -38,6 +39,14 @@ impl ConfigBuilder {
     /// Sets `limits.max_location_len` (bytes; default 8192).
     pub fn max_location_len(mut self, bytes: usize) -> Self {
         self.max_location_len = Some(bytes);
+        self
+    }
+
+    /// With `true`, every connection is a dry run (the top-level `"dry_run": true`): resolved
+    /// and reported (`dry_run = true`), never changed, whatever its own `dry_run`. Default
+    /// `false`.
+    pub fn dry_run(mut self, dry_run: bool) -> Self {
+        self.dry_run = Some(dry_run);
         self
     }
 
@@ -69,6 +78,9 @@ impl ConfigBuilder {
         }
         if !limits.is_empty() {
             root.push(("limits".to_owned(), Node::Object(limits)));
+        }
+        if let Some(dry_run) = self.dry_run {
+            root.push(("dry_run".to_owned(), Node::Bool(dry_run)));
         }
         Config::from_node(Node::Object(root))
     }

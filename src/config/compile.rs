@@ -15,7 +15,9 @@ use super::names::control_problem;
 use super::param::Spec;
 use super::problems::{Problems, join, object};
 use super::span::Span;
-use super::validate::{CONNECTION_KEYS, ROOT_KEYS, SCHEMA_KEY, compile_connection, root_settings};
+use super::validate::{
+    CONNECTION_KEYS, ROOT_KEYS, RootSettings, SCHEMA_KEY, compile_connection, root_settings,
+};
 use super::{Mode, Source};
 
 /// A `pattern`'s position in [`Compiled::patterns`], stored plus one so that an
@@ -143,7 +145,8 @@ impl fmt::Debug for Params<'_> {
 pub(crate) struct ConnectionView<'a> {
     /// The connection's name (its key in `connections`), shared.
     pub(crate) name: &'a Arc<str>,
-    /// `"dry_run": true`: resolved and reported, never changed.
+    /// Whether this connection is in a dry run (resolved and reported, never changed): its
+    /// own `"dry_run": true`, or the configuration's top-level one.
     pub(crate) dry_run: bool,
     /// Its params, in configuration order.
     pub(crate) params: Params<'a>,
@@ -385,7 +388,11 @@ pub(crate) fn compile(root: &Node) -> Result<Compiled, crate::ConfigError> {
 }
 
 fn compile_root(root: &Node, problems: &mut Problems) -> Option<Compiled> {
-    let (limits, query_aliases) = root_settings(root, problems)?;
+    let RootSettings {
+        limits,
+        query_aliases,
+        dry_run: all_dry_run,
+    } = root_settings(root, problems)?;
 
     let mut connections = Builder::new();
     let mut index = Index::default();
@@ -421,7 +428,12 @@ fn compile_root(root: &Node, problems: &mut Problems) -> Option<Compiled> {
                 let id = connections.connections.len();
                 match index.insert(endpoint, id, name) {
                     Ok(()) => {
-                        if connections.push(name, dry_run, params).is_none() {
+                        // The compiled `dry_run` is the effective one: the connection's own,
+                        // or the configuration's.
+                        if connections
+                            .push(name, dry_run || all_dry_run, params)
+                            .is_none()
+                        {
                             problems.add(&path, TOO_LARGE);
                             return None;
                         }

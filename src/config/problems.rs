@@ -74,6 +74,16 @@ pub(crate) fn string<'n>(node: &'n Node, path: &str, problems: &mut Problems) ->
     }
 }
 
+pub(crate) fn boolean(node: &Node, path: &str, problems: &mut Problems) -> Option<bool> {
+    match node {
+        Node::Bool(b) => Some(*b),
+        other => {
+            problems.add(path, format!("expected a boolean, found {}", other.kind()));
+            None
+        }
+    }
+}
+
 pub(crate) fn positive(node: &Node, path: &str, problems: &mut Problems) -> Option<usize> {
     let n = match node {
         Node::Number(n) => n.as_u64(),

@@ -7,7 +7,7 @@ use super::json::Node;
 use super::limits::{DEFAULT_MAX_LOCATION_LEN, DEFAULT_MAX_VALUE_LEN, Limits};
 use super::names::{FORBIDDEN_SOURCES, control_problem, name_problem};
 use super::param::{Spec, compile_param};
-use super::problems::{Problems, enum_value, join, object, positive, string};
+use super::problems::{Problems, boolean, enum_value, join, object, positive, string};
 use crate::text::{MAX_HOST_LEN, OriginKey};
 
 /// The keys of a connection, in the order the canonical form writes them.
@@ -23,7 +23,7 @@ pub(crate) const CONNECTION_KEYS: [&str; 5] = [
 pub(crate) type ParamSpecs<'n> = Vec<(&'n str, Spec<'n>)>;
 
 /// The keys of the root object, in the order the canonical form writes them.
-pub(crate) const ROOT_KEYS: [&str; 3] = ["connections", "query_aliases", "limits"];
+pub(crate) const ROOT_KEYS: [&str; 4] = ["connections", "query_aliases", "limits", "dry_run"];
 
 /// A root key that is accepted and ignored: the JSON Schema an editor validates the file
 /// with (`"$schema": "./config.schema.json"`). It must be a string (as the schema says);
@@ -31,11 +31,19 @@ pub(crate) const ROOT_KEYS: [&str; 3] = ["connections", "query_aliases", "limits
 /// the fingerprint do not see it.
 pub(crate) const SCHEMA_KEY: &str = "$schema";
 
-/// The root object's keys, `limits` and `query_aliases`, validated.
+/// What the root object sets for every connection.
+pub(crate) struct RootSettings<'n> {
+    pub(crate) limits: Limits,
+    pub(crate) query_aliases: Vec<&'n str>,
+    /// The top-level `"dry_run"`: every connection is a dry run.
+    pub(crate) dry_run: bool,
+}
+
+/// The root object's keys, `limits`, `query_aliases` and `dry_run`, validated.
 pub(crate) fn root_settings<'n>(
     root: &'n Node,
     problems: &mut Problems,
-) -> Option<(Limits, Vec<&'n str>)> {
+) -> Option<RootSettings<'n>> {
     let mut known = vec![SCHEMA_KEY];
     known.extend(ROOT_KEYS);
     object(root, "", &known, problems)?;
@@ -106,7 +114,15 @@ pub(crate) fn root_settings<'n>(
             format!("expected an array of strings, found {}", other.kind()),
         ),
     }
-    Some((limits, query_aliases))
+    let dry_run = root
+        .get("dry_run")
+        .and_then(|node| boolean(node, "dry_run", problems))
+        .unwrap_or(false);
+    Some(RootSettings {
+        limits,
+        query_aliases,
+        dry_run,
+    })
 }
 
 pub(crate) fn compile_connection<'n>(
@@ -156,12 +172,9 @@ pub(crate) fn compile_connection<'n>(
                 )
                 .is_some();
             }
-            "dry_run" => match value {
-                Node::Bool(b) => dry_run = *b,
-                other => {
-                    problems.add(&here, format!("expected a boolean, found {}", other.kind()));
-                    ok = false;
-                }
+            "dry_run" => match boolean(value, &here, problems) {
+                Some(b) => dry_run = b,
+                None => ok = false,
             },
             "upstream_params" => {
                 let Some(entries) = object(value, &here, &[], problems) else {

@@ -6,12 +6,13 @@ use super::edit::Op;
 use super::report::{DropReason, ValueSource};
 use super::sources::AliasSources;
 use crate::config::{ParamKind, Source};
-use crate::text::{PairLookup, decoded_value_in, lookup_pair};
+use crate::text::{PairLookup, decoded_text_in, lookup_pair};
 
 /// What a param sends, after looking at the sources its configuration allows.
 ///
 /// A percent-encoded value read from the query is decoded into the front of `free` (which
-/// then starts after it) when it fits there, else into a new `String`.
+/// then starts after it) when it fits there, else into a new `String`; one that is not UTF-8
+/// once decoded is refused (`not_utf8`) and resolution falls through to the next source.
 pub(crate) fn resolve<'a>(
     kind: ParamKind<'a>,
     sources: &AliasSources<'a>,
@@ -66,13 +67,15 @@ pub(crate) fn resolve<'a>(
             .raw_query()
             .map_or(PairLookup::Missing, |q| lookup_pair(q, alias))
         {
-            PairLookup::Found(pair) => {
-                let value = decoded_value_in(pair, free);
-                match check(&value) {
+            // A value that is not UTF-8 once decoded is refused as such, never read as
+            // replacement text.
+            PairLookup::Found(pair) => match decoded_text_in(pair, free) {
+                Some(value) => match check(&value) {
                     Ok(()) => return (Op::Set(value, mode), Some(ValueSource::Query)),
                     Err(reason) => refused = Some(reason),
-                }
-            }
+                },
+                None => refused = Some(DropReason::NotUtf8),
+            },
             PairLookup::Ambiguous => refused = Some(DropReason::Ambiguous),
             PairLookup::Missing => {}
         }

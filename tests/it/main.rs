@@ -23,3 +23,4 @@ mod adversarial;
 mod config_attacks;
 mod load;
 mod names;
+mod not_utf8;

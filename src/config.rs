@@ -126,6 +126,66 @@ impl Source {
     }
 }
 
+/// How an alias derives the value it sends from the value it found (`"transform"`), before
+/// `pattern` and `max_len` judge it.
+///
+/// For home-realm discovery from the email a user typed: Google's `hd`, Entra ID's
+/// `domain_hint` and AD FS / WS-Federation's `whr` all from one `login_hint`:
+///
+/// ```
+/// use tower_upstream_params::config::{Connection, Param, Transform};
+/// use tower_upstream_params::{AliasSources, Config};
+///
+/// let config = Config::builder()
+///     .connection(
+///         "google",
+///         Connection::new("https://accounts.google.com/o/oauth2/v2/auth").param(
+///             "hd",
+///             Param::alias("login_hint").transform(Transform::EmailDomain),
+///         ),
+///     )
+///     .build()?;
+/// let sources = AliasSources::new().query(Some("login_hint=Jane%40Acme.COM"));
+/// let resolved = config.resolve("google", &sources).expect("configured");
+/// assert_eq!(resolved.values().collect::<Vec<_>>(), [("hd", "acme.com")]);
+/// # Ok::<(), tower_upstream_params::ConfigError>(())
+/// ```
+///
+/// Lowercasing is ASCII only: `A`-`Z` become `a`-`z`, and every other character is left as
+/// it is. So a domain in punycode (`xn--bcher-kva.example`, the ASCII form IdPs compare) is
+/// lowercased like any ASCII domain, while a domain typed in Unicode (`Bücher.Example`) is
+/// not converted to punycode nor case-folded beyond ASCII (`bücher.example`; `Ü` stays `Ü`):
+/// it is sent as typed, percent-encoded UTF-8. Where an IdP wants ASCII only, say so with a
+/// `pattern` (`"[a-z0-9.-]+"`): a Unicode domain then falls through to the next source and
+/// the `default`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Transform {
+    /// `"email_domain"`: the part after the last `@`, ASCII-lowercased (`Jane@Acme.COM` ->
+    /// `acme.com`; `"a@b"@Acme.com` -> `acme.com`). A value with no `@`, or nothing after the
+    /// last one, yields no value: resolution falls through to the next source, then the
+    /// `default` (sent as written); with none left the param is dropped as `missing`.
+    EmailDomain,
+    /// `"lowercase"`: the whole value, ASCII-lowercased.
+    Lowercase,
+}
+
+impl Transform {
+    /// Every transform, as the JSON spells it.
+    pub(crate) const ALL: [(&'static str, Transform); 2] = [
+        ("email_domain", Transform::EmailDomain),
+        ("lowercase", Transform::Lowercase),
+    ];
+
+    /// The JSON spelling: `email_domain` or `lowercase`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Transform::EmailDomain => "email_domain",
+            Transform::Lowercase => "lowercase",
+        }
+    }
+}
+
 /// The protocol of a connection. `OAuth2`, `Oidc` and `OAuth1` behave alike and only
 /// document the connection; with `Saml` (HTTP-Redirect binding) the signed `SAMLRequest`,
 /// `RelayState`, `SigAlg` and `Signature` are never touched (they are reserved names for every

@@ -354,6 +354,16 @@ fn valid() -> Vec<(String, String)> {
             "SCOPE",
             r#"{"alias": "org", "source": "broker", "mode": "merge"}"#,
         ),
+        // Issue 19: transforms on aliases, with every other alias key.
+        with_named(
+            "domain_hint",
+            r#"{"alias": "login_hint", "transform": "email_domain"}"#,
+        ),
+        with_named(
+            "hd",
+            r#"{"alias": "org_domain", "source": "broker", "transform": "lowercase",
+                "default": "acme.com", "pattern": "[a-z.]+", "max_len": 253, "mode": "keep"}"#,
+        ),
         // Issue 22: "$schema" is accepted (and ignored); id_token_hint from the broker.
         format!(
             r#"{{"$schema": "./config.schema.json", {}"#,
@@ -402,6 +412,13 @@ fn invalid() -> Vec<(String, String)> {
     )];
     let url = format!(r#""authorization_url": "{IDP}""#);
     let mut list: Vec<String> = vec![
+        // Issue 19: a transform is one of two names, and only beside alias.
+        with_param(r#"{"alias": "login_hint", "transform": "domain"}"#),
+        with_param(r#"{"alias": "login_hint", "transform": "Email_Domain"}"#),
+        with_param(r#"{"alias": "login_hint", "transform": ["lowercase"]}"#),
+        with_param(r#"{"alias": "login_hint", "transform": null}"#),
+        with_param(r#"{"value": "Acme.com", "transform": "lowercase"}"#),
+        with_param(r#"{"remove": true, "transform": "email_domain"}"#),
         // Issue 22: "$schema" is a string; scope and id_token_hint only from the broker.
         r#"{"$schema": 3}"#.into(),
         r#"{"$schema": {}}"#.into(),

@@ -1,7 +1,7 @@
 //! [`ConfigBuilder`]: a configuration written in Rust, key for key like the JSON form.
 
 use super::json::Node;
-use super::{Config, Mode, Protocol, Source};
+use super::{Config, Mode, Protocol, Source, Transform};
 use crate::ConfigError;
 
 /// Builds a [`Config`] in Rust, key for key like the JSON form; [`build`](Self::build)
@@ -187,6 +187,7 @@ pub struct Param {
     mode: Option<Mode>,
     pattern: Option<String>,
     max_len: Option<usize>,
+    transform: Option<Transform>,
 }
 
 impl Param {
@@ -245,6 +246,14 @@ impl Param {
         self
     }
 
+    /// Derives the value sent from the value found (alias only; `"transform"`), before
+    /// `pattern` and `max_len` judge it: [`Transform::EmailDomain`] sends `acme.com` for
+    /// `Jane@Acme.COM`.
+    pub fn transform(mut self, transform: Transform) -> Self {
+        self.transform = Some(transform);
+        self
+    }
+
     fn into_node(self) -> Node {
         let mut entries = Vec::new();
         if let Some(value) = self.value {
@@ -270,6 +279,9 @@ impl Param {
         }
         if let Some(max_len) = self.max_len {
             entries.push(("max_len".to_owned(), number(max_len)));
+        }
+        if let Some(transform) = self.transform {
+            entries.push(("transform".to_owned(), string(transform.as_str())));
         }
         Node::Object(entries)
     }

@@ -12,13 +12,13 @@ use super::index::{EndpointSpec, Index, Refused};
 use super::json::Node;
 use super::limits::Limits;
 use super::names::control_problem;
-use super::param::Spec;
+use super::param::{PARAM_KEYS, Spec};
 use super::problems::{Problems, join, object};
 use super::span::Span;
 use super::validate::{
     CONNECTION_KEYS, ROOT_KEYS, RootSettings, SCHEMA_KEY, compile_connection, root_settings,
 };
-use super::{Mode, Source};
+use super::{Mode, Source, Transform};
 
 /// A `pattern`'s position in [`Compiled::patterns`], stored plus one so that an
 /// `Option<PatternId>` takes 4 bytes.
@@ -72,6 +72,7 @@ enum Kind {
         /// Validated to fit in 32 bits.
         max_len: u32,
         mode: Mode,
+        transform: Option<Transform>,
     },
     Remove,
 }
@@ -89,6 +90,7 @@ pub(crate) enum ParamKind<'a> {
         pattern: Option<&'a Regex>,
         max_len: usize,
         mode: Mode,
+        transform: Option<Transform>,
     },
     /// `"remove": true`.
     Remove,
@@ -222,6 +224,7 @@ impl Compiled {
                 pattern,
                 max_len,
                 mode,
+                transform,
             } => ParamKind::Alias {
                 alias: self.str(alias),
                 source,
@@ -229,6 +232,7 @@ impl Compiled {
                 pattern: pattern.and_then(|p| self.patterns.get(p.index())),
                 max_len: max_len as usize,
                 mode,
+                transform,
             },
             Kind::Remove => ParamKind::Remove,
         };
@@ -325,6 +329,7 @@ impl<'n> Builder<'n> {
                 pattern,
                 max_len,
                 mode,
+                transform,
             } => {
                 let default = match default {
                     Some(d) => Some(self.intern(d)?),
@@ -345,6 +350,7 @@ impl<'n> Builder<'n> {
                     pattern,
                     max_len: u32::try_from(max_len).ok()?,
                     mode,
+                    transform,
                 }
             }
             Spec::Remove => Kind::Remove,
@@ -488,9 +494,6 @@ fn endpoint_only(
 
 /// The keys of each level of the JSON form, in the order [`canonical`] writes them (the
 /// root's and a connection's are [`ROOT_KEYS`] and [`CONNECTION_KEYS`]).
-const PARAM_KEYS: [&str; 8] = [
-    "value", "alias", "remove", "default", "source", "mode", "pattern", "max_len",
-];
 const LIMIT_KEYS: [&str; 2] = ["max_value_len", "max_location_len"];
 
 /// A valid configuration's JSON form with every object's keys in one order, so that equal
@@ -551,7 +554,8 @@ mod tests {
                       "upstream_params": {
                         "prompt": {"value": "login", "mode": "merge"},
                         "hd": {"alias": "org", "source": "broker", "default": "acme.com",
-                               "pattern": "[a-z.]+", "max_len": 20, "mode": "keep"},
+                               "pattern": "[a-z.]+", "max_len": 20, "mode": "keep",
+                               "transform": "lowercase"},
                         "login_hint": {"alias": "login_hint"},
                         "display": {"remove": true}}},
                 "b": {"authorization_url": "https://b.example/authorize"},
@@ -589,10 +593,12 @@ mod tests {
             pattern,
             max_len,
             mode,
+            transform,
         } = params[1].kind
         else {
             panic!("not an alias: {:?}", params[1]);
         };
+        assert_eq!(transform, Some(crate::config::Transform::Lowercase));
         assert_eq!(
             (alias, source, default, max_len, mode),
             ("org", Source::Broker, Some("acme.com"), 20, Mode::Keep)
@@ -608,6 +614,7 @@ mod tests {
                 pattern: None,
                 max_len: DEFAULT_MAX_VALUE_LEN,
                 mode: Mode::Replace,
+                transform: None,
             }
         ));
         assert!(matches!(params[3].kind, ParamKind::Remove));

@@ -10,7 +10,8 @@
 //!   (`false`) and `upstream_params` (`{}`); a param's `mode` (`"replace"`, but not beside
 //!   `remove`, where it does not apply); an alias's `source` (`"any"`) and `max_len` (the
 //!   effective `limits.max_value_len`); `connections` (`{}`) and `query_aliases` (`[]`).
-//!   What has no default (`client_id`, `default`, `pattern`) stays absent when absent;
+//!   What has no default (`client_id`, `default`, `pattern`, `transform`) stays absent when
+//!   absent (so adding `transform` to the crate left every other fingerprint as it was);
 //! - every object's keys are sorted (by their UTF-8 bytes), connections by name among them,
 //!   but for `upstream_params`, whose order is the order params are applied in;
 //! - `query_aliases` is sorted and each name kept once (listing a name twice means what

@@ -6,7 +6,7 @@ use super::json::Node;
 use super::limits::Limits;
 use super::names::{FORBIDDEN_SOURCES, QUERY_SOURCES, name_problem, reserved_as, reserved_as_php};
 use super::problems::{Problems, enum_value, join, object, positive, string};
-use super::{Mode, Source};
+use super::{Mode, Source, Transform};
 
 /// How much memory one compiled `pattern` may take (the `regex` crate's size limit).
 pub(crate) const PATTERN_SIZE_LIMIT: usize = 1 << 20;
@@ -26,9 +26,26 @@ pub(crate) enum Spec<'n> {
         pattern: Option<Regex>,
         max_len: usize,
         mode: Mode,
+        transform: Option<Transform>,
     },
     Remove,
 }
+
+/// The keys of a param, in the order the canonical form writes them.
+pub(crate) const PARAM_KEYS: [&str; 9] = [
+    "value",
+    "alias",
+    "remove",
+    "default",
+    "source",
+    "mode",
+    "pattern",
+    "max_len",
+    "transform",
+];
+
+/// The keys allowed only beside `alias`.
+const ALIAS_ONLY: [&str; 5] = ["default", "source", "pattern", "max_len", "transform"];
 
 /// Compiles an anchored pattern, bounded in size.
 ///
@@ -77,14 +94,7 @@ pub(crate) fn compile_param<'n>(
         problems.add(path, problem);
     }
     let reserved = reserved_as(name);
-    let entries = object(
-        node,
-        path,
-        &[
-            "value", "alias", "remove", "default", "source", "mode", "pattern", "max_len",
-        ],
-        problems,
-    )?;
+    let entries = object(node, path, &PARAM_KEYS, problems)?;
     let get = |key: &str| entries.iter().find(|(k, _)| k == key).map(|(_, v)| v);
     let (value, alias, remove) = (get("value"), get("alias"), get("remove"));
     let kinds = [value, alias, remove]
@@ -96,7 +106,7 @@ pub(crate) fn compile_param<'n>(
         return None;
     }
     if alias.is_none() {
-        for key in ["default", "source", "pattern", "max_len"] {
+        for key in ALIAS_ONLY {
             if get(key).is_some() {
                 problems.add(&join(path, key), "allowed only beside \"alias\"");
             }
@@ -267,6 +277,8 @@ pub(crate) fn compile_param<'n>(
             }
             None => None,
         };
+        let transform = get("transform")
+            .and_then(|node| enum_value(node, &join(path, "transform"), &Transform::ALL, problems));
         Spec::Alias {
             alias,
             source,
@@ -274,6 +286,7 @@ pub(crate) fn compile_param<'n>(
             pattern,
             max_len,
             mode,
+            transform,
         }
     };
     (problems.0.len() == before).then_some(kind)

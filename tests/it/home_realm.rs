@@ -5,11 +5,10 @@
 
 use tower_upstream_params::config::{Connection, Param, Source, Transform};
 use tower_upstream_params::{
-    AliasSources, Config, DropReason, Outcome, UpstreamParamsLayer, UpstreamReport, UpstreamValues,
-    ValueSource,
+    AliasSources, Config, DropReason, Outcome, UpstreamReport, UpstreamValues, ValueSource,
 };
 
-use crate::common::{Extras, config, one, respond};
+use crate::common::{Extras, config, location_and_report, one};
 
 const GOOGLE: &str = "https://accounts.google.com/o/oauth2/v2/auth";
 const ENTRA: &str = "https://login.microsoftonline.com/*/oauth2/v2.0/authorize";
@@ -28,21 +27,7 @@ async fn through_layer(
         values: response_values,
         ..Extras::default()
     };
-    let response = respond(
-        UpstreamParamsLayer::new(config),
-        uri,
-        location,
-        extras,
-        request_values,
-    )
-    .await;
-    let location = response.headers()["location"].to_str().unwrap().to_owned();
-    let report = response
-        .extensions()
-        .get::<UpstreamReport>()
-        .expect("a report")
-        .clone();
-    (location, report)
+    location_and_report(config, uri, location, extras, request_values).await
 }
 
 fn source_of(report: &UpstreamReport, name: &str) -> Option<ValueSource> {

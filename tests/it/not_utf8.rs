@@ -4,11 +4,10 @@
 //! replacement text. Through the layer (`oneshot`) and through `Config::resolve`.
 
 use tower_upstream_params::{
-    AliasSources, DropReason, Outcome, UpstreamParamsLayer, UpstreamReport, UpstreamValues,
-    ValueSource,
+    AliasSources, DropReason, Outcome, UpstreamReport, UpstreamValues, ValueSource,
 };
 
-use crate::common::{Extras, one, respond};
+use crate::common::{Extras, location_and_report, one};
 
 const IDP: &str = "https://idp.example/authorize";
 const LOCATION: &str = "https://idp.example/authorize?client_id=web&state=s";
@@ -19,21 +18,8 @@ async fn through_layer(
     values: Option<UpstreamValues>,
 ) -> (String, UpstreamReport) {
     let config = one("c", IDP, params);
-    let response = respond(
-        UpstreamParamsLayer::new(config),
-        &format!("/login?{query}"),
-        LOCATION,
-        Extras::default(),
-        values,
-    )
-    .await;
-    let location = response.headers()["location"].to_str().unwrap().to_owned();
-    let report = response
-        .extensions()
-        .get::<UpstreamReport>()
-        .expect("a report")
-        .clone();
-    (location, report)
+    let uri = format!("/login?{query}");
+    location_and_report(config, &uri, LOCATION, Extras::default(), values).await
 }
 
 #[tokio::test]

@@ -72,7 +72,12 @@ fn describe(entry: &Value) -> String {
         Some("query") => "the request query only",
         _ => "broker-provided values, then the request query",
     };
-    let mut line = format!("sends the value of {alias:?} from {source} ({mode})");
+    let derived = match text("transform").as_deref() {
+        Some("email_domain") => "the email domain of ",
+        Some("lowercase") => "the lowercased value of ",
+        _ => "the value of ",
+    };
+    let mut line = format!("sends {derived}{alias:?} from {source} ({mode})");
     if let Some(pattern) = text("pattern") {
         line.push_str(&format!(", must match {pattern:?}"));
     }

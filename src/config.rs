@@ -29,9 +29,26 @@
 //! - `connections` may be absent (no connection); `upstream_params` may be absent (no params).
 //! - A static `value`, an `alias`, a `default`, a `client_id` and a connection or param name
 //!   must not be empty: an empty value is never sent, so configuring one is a mistake.
+//! - A param name, an alias name and a `query_aliases` entry are 1 to 256 bytes of visible
+//!   ASCII (`!` to `~`): no space, no control character, no byte past ASCII (a PHP IdP cuts
+//!   a name at a NUL, so `state\u0000x` would be `state` there). A connection name and a
+//!   `client_id` hold no control character (Unicode `Cc`), so that logs, metrics labels and
+//!   the command line print them as they are; other Unicode is fine there. A message about a
+//!   bad name gives the offending byte or code point and its offset, not the name again.
 //! - An alias with `"source": "any"` (the default) or `"query"` must name one of the twelve
 //!   query sources or a `query_aliases` entry; any other name is an error (it could never be
 //!   read from the query), and the message suggests `"source": "broker"`.
+//! - `limits.max_value_len` is the longest value ever sent: an alias `max_len` above it, and
+//!   a `default` longer than it, are load errors (as a static value longer than it is).
+//! - An alias whose target is `scope` (any letter case) loads only with `"source":
+//!   "broker"`, and so does an alias reading `id_token_hint`: a client's query must never
+//!   widen the broker's upstream grant, nor have the broker forward its own ID token.
+//! - A top-level `"dry_run": true` makes every connection a dry run, whatever its own
+//!   `dry_run` (a connection cannot opt out of it); the canonical form and the fingerprint
+//!   keep the two apart, as written.
+//! - A top-level `"$schema"` (a string: the JSON Schema an editor validates the file with)
+//!   is accepted and ignored: [`Config::to_json`] does not write it back, and neither
+//!   equality nor [`Config::fingerprint`] sees it.
 //! - `pattern` is compiled anchored (`^(?:pattern)$`), with the `regex` crate's size limit set
 //!   to 1 MiB and nesting to 64, so no configuration can make matching slow or large.
 //! - [`ConfigError`] reports every problem found, not just the first.
@@ -45,6 +62,10 @@ mod hash;
 mod index;
 mod info;
 mod json;
+mod limits;
+mod names;
+mod param;
+mod problems;
 mod span;
 mod validate;
 
@@ -105,6 +126,66 @@ impl Source {
             Source::Any => "any",
             Source::Broker => "broker",
             Source::Query => "query",
+        }
+    }
+}
+
+/// How an alias derives the value it sends from the value it found (`"transform"`), before
+/// `pattern` and `max_len` judge it.
+///
+/// For home-realm discovery from the email a user typed: Google's `hd`, Entra ID's
+/// `domain_hint` and AD FS / WS-Federation's `whr` all from one `login_hint`:
+///
+/// ```
+/// use tower_upstream_params::config::{Connection, Param, Transform};
+/// use tower_upstream_params::{AliasSources, Config};
+///
+/// let config = Config::builder()
+///     .connection(
+///         "google",
+///         Connection::new("https://accounts.google.com/o/oauth2/v2/auth").param(
+///             "hd",
+///             Param::alias("login_hint").transform(Transform::EmailDomain),
+///         ),
+///     )
+///     .build()?;
+/// let sources = AliasSources::new().query(Some("login_hint=Jane%40Acme.COM"));
+/// let resolved = config.resolve("google", &sources).expect("configured");
+/// assert_eq!(resolved.values().collect::<Vec<_>>(), [("hd", "acme.com")]);
+/// # Ok::<(), tower_upstream_params::ConfigError>(())
+/// ```
+///
+/// Lowercasing is ASCII only: `A`-`Z` become `a`-`z`, and every other character is left as
+/// it is. So a domain in punycode (`xn--bcher-kva.example`, the ASCII form IdPs compare) is
+/// lowercased like any ASCII domain, while a domain typed in Unicode (`Bücher.Example`) is
+/// not converted to punycode nor case-folded beyond ASCII (`bücher.example`; `Ü` stays `Ü`):
+/// it is sent as typed, percent-encoded UTF-8. Where an IdP wants ASCII only, say so with a
+/// `pattern` (`"[a-z0-9.-]+"`): a Unicode domain then falls through to the next source and
+/// the `default`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Transform {
+    /// `"email_domain"`: the part after the last `@`, ASCII-lowercased (`Jane@Acme.COM` ->
+    /// `acme.com`; `"a@b"@Acme.com` -> `acme.com`). A value with no `@`, or nothing after the
+    /// last one, yields no value: resolution falls through to the next source, then the
+    /// `default` (sent as written); with none left the param is dropped as `missing`.
+    EmailDomain,
+    /// `"lowercase"`: the whole value, ASCII-lowercased.
+    Lowercase,
+}
+
+impl Transform {
+    /// Every transform, as the JSON spells it.
+    pub(crate) const ALL: [(&'static str, Transform); 2] = [
+        ("email_domain", Transform::EmailDomain),
+        ("lowercase", Transform::Lowercase),
+    ];
+
+    /// The JSON spelling: `email_domain` or `lowercase`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Transform::EmailDomain => "email_domain",
+            Transform::Lowercase => "lowercase",
         }
     }
 }
@@ -434,7 +515,8 @@ impl Config {
     /// lowercase hexadecimal digits (128 bits).
     ///
     /// It is a hash of the configuration's canonical form, in which every default is written
-    /// out (`protocol` `"oauth2"`, `dry_run` `false`, a param's `mode` `"replace"`, an
+    /// out (the top-level `dry_run` `false`; a connection's `protocol` `"oauth2"` and
+    /// `dry_run` `false`; a param's `mode` `"replace"`, an
     /// alias's `source` `"any"` and `max_len`, both `limits`), connections are sorted by name,
     /// `query_aliases` is sorted (a name listed twice counts once), and params stay in their
     /// order. So two configurations have the same fingerprint whatever their whitespace, the

@@ -70,6 +70,15 @@ const CONFIG: &str = r#"{
         "scope": { "value": "https://www.googleapis.com/auth/calendar", "mode": "merge" }
       }
     },
+    "google-realm": {
+      "authorization_url": "https://accounts.google.com/o/oauth2/v2/auth",
+      "client_id": "realm.apps.googleusercontent.com",
+      "upstream_params": {
+        "login_hint": { "alias": "login_hint" },
+        "hd": { "alias": "login_hint", "transform": "email_domain" },
+        "whr": { "alias": "org_domain", "source": "broker", "transform": "lowercase" }
+      }
+    },
     "google-keep": {
       "authorization_url": "https://accounts.google.com/o/oauth2/v2/auth",
       "client_id": "keep.apps.googleusercontent.com",
@@ -219,6 +228,7 @@ fn cases() -> (Vec<Case>, Vec<Case>) {
     let replace = leak(google_with("replace.apps.googleusercontent.com", ""));
     let merge = leak(google_with("merge.apps.googleusercontent.com", ""));
     let keep = leak(google_with("keep.apps.googleusercontent.com", ""));
+    let realm = leak(google_with("realm.apps.googleusercontent.com", ""));
     let unconfigured =
         "https://login.example.org/authorize?client_id=abc&state=xyz&redirect_uri=https%3A%2F%2Fb";
     let pass_through = vec![
@@ -270,6 +280,18 @@ fn cases() -> (Vec<Case>, Vec<Case>) {
             expected: format!(
                 "{alias}&login_hint=john.doe%40acme.com&hd=acme.com&access_type=offline"
             ),
+        },
+        Case {
+            // The derived values are lowercased in the decode space: no allocation of their
+            // own (issue 19).
+            name: "302 rewrite: transforms of a query alias and a broker value",
+            target: "/authorize?client_id=broker&login_hint=John.Doe%40Acme.COM&state=xyz",
+            request_values: None,
+            answer: Answer::Redirect(
+                realm,
+                Some(UpstreamValues::new().with("org_domain", "ACME.com")),
+            ),
+            expected: format!("{realm}&login_hint=John.Doe%40Acme.COM&hd=acme.com&whr=acme.com"),
         },
         Case {
             name: "302 rewrite: replace prompt, 2 appended",

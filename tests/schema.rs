@@ -144,13 +144,15 @@ fn markdown_json_blocks(path: &str) -> Vec<(String, String)> {
     blocks
 }
 
-/// `examples/*.json`.
+/// The configurations in `examples/` (`*.json` but the cases files of `upstream-params test`,
+/// `*cases.json`).
 fn example_files() -> Vec<(String, String)> {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/examples");
     let mut files: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .filter(|p| !p.to_string_lossy().ends_with("cases.json"))
         .collect();
     files.sort();
     assert!(!files.is_empty(), "no examples/*.json");
@@ -335,24 +337,46 @@ fn valid() -> Vec<(String, String)> {
             r#"{"alias": "org", "source": "broker", "default": "acme.com",
                 "pattern": "[a-z.]+", "max_len": 20, "mode": "keep"}"#,
         ),
-        with_param(r#"{"alias": "login_hint", "max_len": 4294967295}"#),
+        format!(
+            r#"{{"connections": {{"c": {{"authorization_url": "{IDP}",
+                "upstream_params": {{"p": {{"alias": "login_hint", "max_len": 4294967295}}}}}}}},
+                "limits": {{"max_value_len": 4294967295}}}}"#
+        ),
         // An empty pattern matches only the empty value (which is never sent): pointless, but
         // it loads.
         with_param(r#"{"alias": "login_hint", "pattern": ""}"#),
-        // Names beside the reserved ones, and names in any script.
+        // Names beside the reserved ones (param names are visible ASCII; values any script).
         with_params(
             r#"{"state_hint": {"value": "x"}, "xstate": {"value": "x"}, "states": {"value": "x"},
                 "redirect-uri": {"value": "x"}, "redirect__uri": {"value": "x"},
                 "client_idx": {"value": "x"}, "scopes": {"value": "x"}, "oauth": {"value": "x"},
-                "nonce_": {"value": "x"}, "_state": {"value": "x"}, "paramètre": {"value": "é"}}"#,
+                "nonce_": {"value": "x"}, "_state": {"value": "x"}, "param~1!": {"value": "é"}}"#,
         ),
         with_named(
             "SCOPE",
             r#"{"alias": "org", "source": "broker", "mode": "merge"}"#,
         ),
+        // Issue 19: transforms on aliases, with every other alias key.
+        with_named(
+            "domain_hint",
+            r#"{"alias": "login_hint", "transform": "email_domain"}"#,
+        ),
+        with_named(
+            "hd",
+            r#"{"alias": "org_domain", "source": "broker", "transform": "lowercase",
+                "default": "acme.com", "pattern": "[a-z.]+", "max_len": 253, "mode": "keep"}"#,
+        ),
+        // Issue 22: "$schema" is accepted (and ignored); id_token_hint from the broker.
+        format!(
+            r#"{{"$schema": "./config.schema.json", {}"#,
+            &with_param(r#"{"value": "x"}"#)[1..]
+        ),
+        r#"{"$schema": "https://example.com/s.json"}"#.into(),
+        with_param(r#"{"alias": "id_token_hint", "source": "broker"}"#),
+        with_param(r#"{"alias": "login_hint", "max_len": 2048, "default": "d"}"#),
         r#"{"connections": {"with space": {"authorization_url": "https://idp.example/a"},
             "ünïcode": {"authorization_url": "https://idp.example/b"}},
-            "query_aliases": ["state_hint", "codes", "id_token_hint", "Login_Hint", "code\n"]}"#
+            "query_aliases": ["state_hint", "codes", "id_token_hint", "Login_Hint", "code~"]}"#
             .into(),
     ];
     // Generated: every protocol, every mode of every kind that has one, every source.
@@ -390,6 +414,28 @@ fn invalid() -> Vec<(String, String)> {
     )];
     let url = format!(r#""authorization_url": "{IDP}""#);
     let mut list: Vec<String> = vec![
+        // Issue 19: a transform is one of two names, and only beside alias.
+        with_param(r#"{"alias": "login_hint", "transform": "domain"}"#),
+        with_param(r#"{"alias": "login_hint", "transform": "Email_Domain"}"#),
+        with_param(r#"{"alias": "login_hint", "transform": ["lowercase"]}"#),
+        with_param(r#"{"alias": "login_hint", "transform": null}"#),
+        with_param(r#"{"value": "Acme.com", "transform": "lowercase"}"#),
+        with_param(r#"{"remove": true, "transform": "email_domain"}"#),
+        // Issue 22: "$schema" is a string; scope and id_token_hint only from the broker.
+        r#"{"$schema": 3}"#.into(),
+        r#"{"$schema": {}}"#.into(),
+        with_named("scope", r#"{"alias": "acr_values", "mode": "merge"}"#),
+        with_named(
+            "Scope",
+            r#"{"alias": "acr_values", "mode": "merge", "source": "query"}"#,
+        ),
+        with_named(
+            "SCOPE",
+            r#"{"alias": "acr_values", "mode": "merge", "source": "any"}"#,
+        ),
+        with_param(r#"{"alias": "id_token_hint"}"#),
+        with_param(r#"{"alias": "id_token_hint", "source": "any"}"#),
+        with_param(r#"{"alias": "Id_Token_Hint", "source": "query"}"#),
         // Unknown keys, at every level.
         r#"{"conections": {}}"#.into(),
         r#"{"limits": {"max_location": 10}}"#.into(),
@@ -660,6 +706,16 @@ fn semantic() -> Vec<(String, String)> {
         // A default that fails its own pattern or max_len.
         with_param(r#"{"alias": "login_hint", "pattern": "[a-z]+", "default": "ABC"}"#),
         with_param(r#"{"alias": "login_hint", "max_len": 2, "default": "abc"}"#),
+        // Issue 22: limits.max_value_len is the longest value ever sent (a cross-reference).
+        with_param(r#"{"alias": "login_hint", "max_len": 2049}"#),
+        format!(
+            r#"{{"connections": {{"c": {{{url}, "upstream_params": {{"p": {{"alias": "login_hint",
+                "max_len": 60}}}}}}}}, "limits": {{"max_value_len": 10}}}}"#
+        ),
+        format!(
+            r#"{{"connections": {{"c": {{{url}, "upstream_params": {{"p": {{"alias": "login_hint",
+                "default": "0123456789a"}}}}}}}}, "limits": {{"max_value_len": 10}}}}"#
+        ),
         // A static value longer than limits.max_value_len (a cross-reference, in bytes).
         with_param(&format!(r#"{{"value": "{}"}}"#, "x".repeat(2049))),
         format!(
@@ -953,16 +1009,31 @@ fn reserved_targets_fail_both_in_any_case() {
                 }
             }
         }
-        // Look-alikes: a prefix or suffix, another separator, non-ASCII case folding.
+        // Look-alikes beyond visible ASCII (non-ASCII case folding, a final newline) are
+        // not valid names at all (DESIGN.md, **Names**): both refuse them.
+        for lookalike in [
+            name.replace(['s', 'S'], "ſ"),
+            name.replace('k', "\u{212a}"),
+            format!("{name}\n"),
+        ] {
+            if lookalike == name {
+                continue;
+            }
+            let json = with_named(&lookalike, r#"{"value": "x"}"#);
+            if loader(&json).is_ok() {
+                failures.push(format!("the loader accepts {lookalike:?}"));
+            }
+            if schema(&json).is_ok() {
+                failures.push(format!("the schema accepts {lookalike:?}"));
+            }
+        }
+        // Look-alikes: a prefix or suffix, another separator.
         for lookalike in [
             format!("x{name}"),
             format!("{name}x"),
             format!("{name}_"),
             name.replace('_', "-"),
             name.replace('_', "__"),
-            name.replace(['s', 'S'], "ſ"),
-            name.replace('k', "\u{212a}"),
-            format!("{name}\n"),
         ] {
             if lookalike == name {
                 continue;
@@ -1043,7 +1114,7 @@ fn php_spellings_of_reserved_targets_fail_the_schema() {
 /// Configurations DESIGN.md made valid after the loader was first written: the schema and
 /// the loader both take them.
 ///
-/// - `dry_run`, a connection key new in DESIGN.md;
+/// - `dry_run`, a connection key new in DESIGN.md, and the top-level one (issue 18);
 /// - a `(?x)` pattern whose comment runs to its end (DESIGN.md's own example: "every pattern
 ///   the `regex` crate accepts loads, flags and `(?x)` comments included"), which the
 ///   loader's anchoring `^(?:...)$` turns into an unclosed group.
@@ -1052,6 +1123,11 @@ fn configurations_the_design_makes_valid_validate() {
     for json in [
         connection_with(r#", "dry_run": true"#),
         connection_with(r#", "dry_run": false, "upstream_params": {"blog": {"value": "x"}}"#),
+        r#"{"dry_run": true}"#.to_owned(),
+        format!(
+            r#"{{"dry_run": false, {}"#,
+            &connection_with(r#", "dry_run": true"#)[1..]
+        ),
         with_param(r#"{"alias": "login_hint", "pattern": "(?x) [a-z]+ @acme\\.com  # acme only"}"#),
     ] {
         assert_eq!(schema(&json), Ok(()), "{json}");
@@ -1060,4 +1136,92 @@ fn configurations_the_design_makes_valid_validate() {
     assert!(schema(&connection_with(r#", "dry_run": "true""#)).is_err());
     assert!(loader(&connection_with(r#", "dry_run": "true""#)).is_err());
     assert!(schema(&connection_with(r#", "dry_run": null"#)).is_err());
+    for bad in [r#""true""#, "null", "1"] {
+        let json = format!(r#"{{"dry_run": {bad}}}"#);
+        assert!(schema(&json).is_err(), "{json}");
+        assert!(loader(&json).is_err(), "{json}");
+    }
+}
+
+/// DESIGN.md's **Names** (issue 17): a param name, an alias name and a `query_aliases` entry
+/// are 1 to 256 bytes of visible ASCII; a connection name and a `client_id` hold no control
+/// character. The schema refuses what the loader refuses for these, and both take every
+/// visible ASCII byte, 256 of them, and Unicode without controls where it is allowed.
+#[test]
+fn names_outside_the_rules_fail_both() {
+    let bad_names = [
+        "blog\0",
+        "state\0x",
+        "a b",
+        " blog",
+        "blog\t",
+        "blog\n",
+        "blog\u{7f}",
+        "blög",
+        "blog\u{85}",
+        &"x".repeat(257),
+    ];
+    let broker = |alias: &str| {
+        with_param(&format!(
+            r#"{{"alias": {}, "source": "broker"}}"#,
+            json_string(alias)
+        ))
+    };
+    let mut failures = Vec::new();
+    let mut check = |json: String, should_load: bool| {
+        let (s, l) = (schema(&json).is_ok(), loader(&json).is_ok());
+        if s != should_load || l != should_load {
+            failures.push(format!(
+                "{}\n  schema {s}, loader {l}, expected {should_load}",
+                short(&json)
+            ));
+        }
+    };
+    for name in bad_names {
+        check(with_named(name, r#"{"value": "x"}"#), false);
+        check(broker(name), false);
+        check(
+            format!(r#"{{"query_aliases": [{}]}}"#, json_string(name)),
+            false,
+        );
+    }
+    for bad in [
+        "acme\0",
+        "acme\n",
+        "\u{1b}[31macme",
+        "acme\u{7f}",
+        "acme\u{9b}",
+    ] {
+        check(
+            format!(
+                r#"{{"connections": {{{}: {{"authorization_url": "{IDP}"}}}}}}"#,
+                json_string(bad)
+            ),
+            false,
+        );
+        check(
+            connection_with(&format!(r#", "client_id": {}"#, json_string(bad))),
+            false,
+        );
+    }
+    let all: String = (b'!'..=b'~').map(char::from).collect();
+    for name in [all.as_str(), &"x".repeat(256), "x-hint", "a.b"] {
+        check(with_named(name, r#"{"value": "x"}"#), true);
+        check(broker(name), true);
+    }
+    check(
+        format!(r#"{{"query_aliases": [{}]}}"#, json_string(&all)),
+        true,
+    );
+    check(
+        format!(
+            r#"{{"connections": {{"acme.com google (ü) ☃": {{"authorization_url": "{IDP}",
+                "client_id": "app ☃ 1"}}}}}}"#
+        ),
+        true,
+    );
+    report(
+        "name rules where the schema and the loader disagree",
+        failures,
+    );
 }

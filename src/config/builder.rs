@@ -1,7 +1,7 @@
 //! [`ConfigBuilder`]: a configuration written in Rust, key for key like the JSON form.
 
 use super::json::Node;
-use super::{Config, Mode, Protocol, Source};
+use super::{Config, Mode, Protocol, Source, Transform};
 use crate::ConfigError;
 
 /// Builds a [`Config`] in Rust, key for key like the JSON form; [`build`](Self::build)
@@ -13,16 +13,18 @@ pub struct ConfigBuilder {
     query_aliases: Vec<String>,
     max_value_len: Option<usize>,
     max_location_len: Option<usize>,
+    dry_run: Option<bool>,
 }
 
 impl ConfigBuilder {
-    /// Adds a connection (`connections.<name>`).
+    /// Adds a connection (`connections.<name>`; a name holds no control character).
     pub fn connection(mut self, name: impl Into<String>, connection: Connection) -> Self {
         self.connections.push((name.into(), connection));
         self
     }
 
-    /// Allows one more query name as an alias source (`query_aliases`).
+    /// Allows one more query name as an alias source (`query_aliases`; 1 to 256 bytes of
+    /// visible ASCII).
     pub fn query_alias(mut self, name: impl Into<String>) -> Self {
         self.query_aliases.push(name.into());
         self
@@ -37,6 +39,14 @@ impl ConfigBuilder {
     /// Sets `limits.max_location_len` (bytes; default 8192).
     pub fn max_location_len(mut self, bytes: usize) -> Self {
         self.max_location_len = Some(bytes);
+        self
+    }
+
+    /// With `true`, every connection is a dry run (the top-level `"dry_run": true`): resolved
+    /// and reported (`dry_run = true`), never changed, whatever its own `dry_run`. Default
+    /// `false`.
+    pub fn dry_run(mut self, dry_run: bool) -> Self {
+        self.dry_run = Some(dry_run);
         self
     }
 
@@ -68,6 +78,9 @@ impl ConfigBuilder {
         }
         if !limits.is_empty() {
             root.push(("limits".to_owned(), Node::Object(limits)));
+        }
+        if let Some(dry_run) = self.dry_run {
+            root.push(("dry_run".to_owned(), Node::Bool(dry_run)));
         }
         Config::from_node(Node::Object(root))
     }
@@ -108,7 +121,8 @@ impl Connection {
         }
     }
 
-    /// The `client_id` that tells this connection apart from others on the same endpoint.
+    /// The `client_id` that tells this connection apart from others on the same endpoint (no
+    /// control character).
     pub fn client_id(mut self, client_id: impl Into<String>) -> Self {
         self.client_id = Some(client_id.into());
         self
@@ -127,7 +141,8 @@ impl Connection {
         self
     }
 
-    /// Adds an upstream param; params are applied and appended in the order added.
+    /// Adds an upstream param; params are applied and appended in the order added. A name
+    /// is 1 to 256 bytes of visible ASCII (`!` to `~`).
     pub fn param(mut self, name: impl Into<String>, param: Param) -> Self {
         self.params.push((name.into(), param));
         self
@@ -172,6 +187,7 @@ pub struct Param {
     mode: Option<Mode>,
     pattern: Option<String>,
     max_len: Option<usize>,
+    transform: Option<Transform>,
 }
 
 impl Param {
@@ -183,7 +199,7 @@ impl Param {
         }
     }
 
-    /// A dynamic value read from `name` (`{"alias": ...}`).
+    /// A dynamic value read from `name` (`{"alias": ...}`; 1 to 256 bytes of visible ASCII).
     pub fn alias(name: impl Into<String>) -> Self {
         Param {
             alias: Some(name.into()),
@@ -230,6 +246,14 @@ impl Param {
         self
     }
 
+    /// Derives the value sent from the value found (alias only; `"transform"`), before
+    /// `pattern` and `max_len` judge it: [`Transform::EmailDomain`] sends `acme.com` for
+    /// `Jane@Acme.COM`.
+    pub fn transform(mut self, transform: Transform) -> Self {
+        self.transform = Some(transform);
+        self
+    }
+
     fn into_node(self) -> Node {
         let mut entries = Vec::new();
         if let Some(value) = self.value {
@@ -255,6 +279,9 @@ impl Param {
         }
         if let Some(max_len) = self.max_len {
             entries.push(("max_len".to_owned(), number(max_len)));
+        }
+        if let Some(transform) = self.transform {
+            entries.push(("transform".to_owned(), string(transform.as_str())));
         }
         Node::Object(entries)
     }

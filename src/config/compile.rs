@@ -10,11 +10,15 @@ use regex::Regex;
 
 use super::index::{EndpointSpec, Index, Refused};
 use super::json::Node;
+use super::limits::Limits;
+use super::names::control_problem;
+use super::param::{PARAM_KEYS, Spec};
+use super::problems::{Problems, join, object};
 use super::span::Span;
 use super::validate::{
-    CONNECTION_KEYS, Limits, Problems, Spec, compile_connection, join, object, root_settings,
+    CONNECTION_KEYS, ROOT_KEYS, RootSettings, SCHEMA_KEY, compile_connection, root_settings,
 };
-use super::{Mode, Source};
+use super::{Mode, Source, Transform};
 
 /// A `pattern`'s position in [`Compiled::patterns`], stored plus one so that an
 /// `Option<PatternId>` takes 4 bytes.
@@ -68,6 +72,7 @@ enum Kind {
         /// Validated to fit in 32 bits.
         max_len: u32,
         mode: Mode,
+        transform: Option<Transform>,
     },
     Remove,
 }
@@ -85,6 +90,7 @@ pub(crate) enum ParamKind<'a> {
         pattern: Option<&'a Regex>,
         max_len: usize,
         mode: Mode,
+        transform: Option<Transform>,
     },
     /// `"remove": true`.
     Remove,
@@ -141,7 +147,8 @@ impl fmt::Debug for Params<'_> {
 pub(crate) struct ConnectionView<'a> {
     /// The connection's name (its key in `connections`), shared.
     pub(crate) name: &'a Arc<str>,
-    /// `"dry_run": true`: resolved and reported, never changed.
+    /// Whether this connection is in a dry run (resolved and reported, never changed): its
+    /// own `"dry_run": true`, or the configuration's top-level one.
     pub(crate) dry_run: bool,
     /// Its params, in configuration order.
     pub(crate) params: Params<'a>,
@@ -217,6 +224,7 @@ impl Compiled {
                 pattern,
                 max_len,
                 mode,
+                transform,
             } => ParamKind::Alias {
                 alias: self.str(alias),
                 source,
@@ -224,6 +232,7 @@ impl Compiled {
                 pattern: pattern.and_then(|p| self.patterns.get(p.index())),
                 max_len: max_len as usize,
                 mode,
+                transform,
             },
             Kind::Remove => ParamKind::Remove,
         };
@@ -320,6 +329,7 @@ impl<'n> Builder<'n> {
                 pattern,
                 max_len,
                 mode,
+                transform,
             } => {
                 let default = match default {
                     Some(d) => Some(self.intern(d)?),
@@ -340,6 +350,7 @@ impl<'n> Builder<'n> {
                     pattern,
                     max_len: u32::try_from(max_len).ok()?,
                     mode,
+                    transform,
                 }
             }
             Spec::Remove => Kind::Remove,
@@ -383,7 +394,11 @@ pub(crate) fn compile(root: &Node) -> Result<Compiled, crate::ConfigError> {
 }
 
 fn compile_root(root: &Node, problems: &mut Problems) -> Option<Compiled> {
-    let (limits, query_aliases) = root_settings(root, problems)?;
+    let RootSettings {
+        limits,
+        query_aliases,
+        dry_run: all_dry_run,
+    } = root_settings(root, problems)?;
 
     let mut connections = Builder::new();
     let mut index = Index::default();
@@ -394,6 +409,9 @@ fn compile_root(root: &Node, problems: &mut Problems) -> Option<Compiled> {
                 if name.is_empty() {
                     problems.add(&path, "a connection name must not be empty");
                     continue;
+                }
+                if let Some(problem) = control_problem("a connection name", name) {
+                    problems.add(&path, problem);
                 }
                 let before = problems.0.len();
                 let (endpoint, dry_run, params) =
@@ -416,7 +434,12 @@ fn compile_root(root: &Node, problems: &mut Problems) -> Option<Compiled> {
                 let id = connections.connections.len();
                 match index.insert(endpoint, id, name) {
                     Ok(()) => {
-                        if connections.push(name, dry_run, params).is_none() {
+                        // The compiled `dry_run` is the effective one: the connection's own,
+                        // or the configuration's.
+                        if connections
+                            .push(name, dry_run || all_dry_run, params)
+                            .is_none()
+                        {
                             problems.add(&path, TOO_LARGE);
                             return None;
                         }
@@ -469,16 +492,13 @@ fn endpoint_only(
     .map(|(endpoint, _, _)| endpoint)
 }
 
-/// The keys of each level of the JSON form, in the order [`canonical`] writes them.
-const ROOT_KEYS: [&str; 3] = ["connections", "query_aliases", "limits"];
-const PARAM_KEYS: [&str; 8] = [
-    "value", "alias", "remove", "default", "source", "mode", "pattern", "max_len",
-];
+/// The keys of each level of the JSON form, in the order [`canonical`] writes them (the
+/// root's and a connection's are [`ROOT_KEYS`] and [`CONNECTION_KEYS`]).
 const LIMIT_KEYS: [&str; 2] = ["max_value_len", "max_location_len"];
 
 /// A valid configuration's JSON form with every object's keys in one order, so that equal
-/// configurations print the same. The order of connections and of params is kept: it
-/// matters.
+/// configurations print the same, and without `"$schema"` (accepted and ignored). The order
+/// of connections and of params is kept: it matters.
 pub(crate) fn canonical(root: Node) -> Node {
     fn sort(node: Node, keys: &[&str]) -> Vec<(String, Node)> {
         let Node::Object(mut entries) = node else {
@@ -498,7 +518,9 @@ pub(crate) fn canonical(root: Node) -> Node {
                 .collect(),
         )
     }
-    map(sort(root, &ROOT_KEYS), |key, node| match (key, node) {
+    let mut root = sort(root, &ROOT_KEYS);
+    root.retain(|(key, _)| key != SCHEMA_KEY);
+    map(root, |key, node| match (key, node) {
         ("connections", Node::Object(connections)) => map(connections, |_, connection| {
             map(sort(connection, &CONNECTION_KEYS), |key, node| {
                 match (key, node) {
@@ -517,7 +539,7 @@ pub(crate) fn canonical(root: Node) -> Node {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::validate::{DEFAULT_MAX_LOCATION_LEN, DEFAULT_MAX_VALUE_LEN};
+    use crate::config::limits::{DEFAULT_MAX_LOCATION_LEN, DEFAULT_MAX_VALUE_LEN};
 
     fn compiled(json: &str) -> Compiled {
         let node = super::super::json::parse(json).unwrap();
@@ -532,7 +554,8 @@ mod tests {
                       "upstream_params": {
                         "prompt": {"value": "login", "mode": "merge"},
                         "hd": {"alias": "org", "source": "broker", "default": "acme.com",
-                               "pattern": "[a-z.]+", "max_len": 20, "mode": "keep"},
+                               "pattern": "[a-z.]+", "max_len": 20, "mode": "keep",
+                               "transform": "lowercase"},
                         "login_hint": {"alias": "login_hint"},
                         "display": {"remove": true}}},
                 "b": {"authorization_url": "https://b.example/authorize"},
@@ -570,10 +593,12 @@ mod tests {
             pattern,
             max_len,
             mode,
+            transform,
         } = params[1].kind
         else {
             panic!("not an alias: {:?}", params[1]);
         };
+        assert_eq!(transform, Some(crate::config::Transform::Lowercase));
         assert_eq!(
             (alias, source, default, max_len, mode),
             ("org", Source::Broker, Some("acme.com"), 20, Mode::Keep)
@@ -589,6 +614,7 @@ mod tests {
                 pattern: None,
                 max_len: DEFAULT_MAX_VALUE_LEN,
                 mode: Mode::Replace,
+                transform: None,
             }
         ));
         assert!(matches!(params[3].kind, ParamKind::Remove));

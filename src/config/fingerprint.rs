@@ -5,11 +5,13 @@
 //! configurations that behave alike are the same tree:
 //!
 //! - every default is written out: `limits.max_value_len` (2048) and
-//!   `limits.max_location_len` (8192); a connection's `protocol` (`"oauth2"`), `dry_run`
+//!   `limits.max_location_len` (8192); the top-level `dry_run` (`false`); a connection's
+//!   `protocol` (`"oauth2"`), `dry_run`
 //!   (`false`) and `upstream_params` (`{}`); a param's `mode` (`"replace"`, but not beside
 //!   `remove`, where it does not apply); an alias's `source` (`"any"`) and `max_len` (the
 //!   effective `limits.max_value_len`); `connections` (`{}`) and `query_aliases` (`[]`).
-//!   What has no default (`client_id`, `default`, `pattern`) stays absent when absent;
+//!   What has no default (`client_id`, `default`, `pattern`, `transform`) stays absent when
+//!   absent (so adding `transform` to the crate left every other fingerprint as it was);
 //! - every object's keys are sorted (by their UTF-8 bytes), connections by name among them,
 //!   but for `upstream_params`, whose order is the order params are applied in;
 //! - `query_aliases` is sorted and each name kept once (listing a name twice means what
@@ -28,7 +30,7 @@
 use std::io;
 
 use super::json::Node;
-use super::validate::{DEFAULT_MAX_LOCATION_LEN, DEFAULT_MAX_VALUE_LEN};
+use super::limits::{DEFAULT_MAX_LOCATION_LEN, DEFAULT_MAX_VALUE_LEN};
 
 /// The fingerprint of a configuration's JSON form (which must be valid): 32 lowercase hex
 /// digits.
@@ -93,11 +95,15 @@ pub(crate) fn normal_form(root: &Node) -> Node {
             ),
         ),
         ("limits".to_owned(), sorted(limits)),
+        (
+            "dry_run".to_owned(),
+            root.get("dry_run").cloned().unwrap_or(Node::Bool(false)),
+        ),
     ];
     if let Node::Object(entries) = root {
         others(
             entries,
-            &["connections", "query_aliases", "limits"],
+            &["connections", "query_aliases", "limits", "dry_run"],
             &mut out,
         );
     }
@@ -278,6 +284,7 @@ mod tests {
                 r#""z":{"alias":"login_hint","max_len":100,"mode":"replace","source":"any"},"#,
                 r#""a":{"remove":true},"#,
                 r#""m":{"mode":"replace","value":"v"}}}},"#,
+                r#""dry_run":false,"#,
                 r#""limits":{"max_location_len":8192,"max_value_len":100},"#,
                 r#""query_aliases":["x","y"]}"#
             )
@@ -289,7 +296,13 @@ mod tests {
             print("{}"),
             print(r#"{"connections": {}, "query_aliases": []}"#)
         );
-        assert_eq!(print("{}"), "75c591a9136a3dfaca624cee3f981c15");
+        assert_eq!(
+            print("{}"),
+            hash(
+                br#"{"connections":{},"dry_run":false,"limits":{"max_location_len":8192,"max_value_len":2048},"query_aliases":[]}"#
+            )
+        );
+        assert_eq!(print("{}"), "584ed77be0f20346cfd85e538b0c2ee1");
     }
 
     #[test]
@@ -301,6 +314,23 @@ mod tests {
         };
         assert_eq!(with(""), with(r#", "dry_run": false"#));
         assert_ne!(with(""), with(r#", "dry_run": true"#));
+    }
+
+    #[test]
+    fn the_top_level_dry_run_is_part_of_the_fingerprint_and_false_by_default() {
+        assert_eq!(print("{}"), print(r#"{"dry_run": false}"#));
+        assert_ne!(print("{}"), print(r#"{"dry_run": true}"#));
+        // Not the same as every connection's own dry_run: another configuration text, though
+        // it behaves alike.
+        let one = r#""a": {"authorization_url": "https://a.example/x""#;
+        assert_ne!(
+            print(&format!(
+                r#"{{"dry_run": true, "connections": {{{one}}}}}}}"#
+            )),
+            print(&format!(
+                r#"{{"connections": {{{one}, "dry_run": true}}}}}}"#
+            ))
+        );
     }
 
     #[test]

@@ -45,17 +45,6 @@ impl Decision {
             ..Decision::default()
         }
     }
-
-    /// Whether nothing may be changed: the connection's, the configuration's or the
-    /// caller's dry run.
-    pub(crate) fn dry_run(&self) -> bool {
-        self.report.as_ref().is_some_and(UpstreamReport::dry_run)
-    }
-
-    /// The URL to write: the planned one, unless this is a dry run.
-    pub(crate) fn location(&self) -> Option<&str> {
-        self.planned.as_deref().filter(|_| !self.dry_run())
-    }
 }
 
 /// Whether a URL is what a `Location` header can hold and `HeaderValue::to_str` accepts

@@ -73,22 +73,19 @@ pub(crate) fn process<B>(
         sources.push(values);
     }
     let decision = decide(&config, location, named, &sources, dry_run);
-    let Some(report) = decision.report.as_ref() else {
+    let Some(report) = decision.report else {
         return;
     };
     report.record();
-    if let Some(value) = decision
-        .location()
-        .and_then(|s| HeaderValue::try_from(s).ok())
-    {
+    // The new URL's own buffer becomes the header value (no copy); never in a dry run.
+    let planned = decision.planned.filter(|_| !report.dry_run());
+    if let Some(value) = planned.and_then(|s| HeaderValue::try_from(s).ok()) {
         // The one `Location` read above takes the new value in place.
         if let Some(location) = response.headers_mut().get_mut(LOCATION) {
             *location = value;
         }
     }
-    if let Some(report) = decision.report {
-        response.extensions_mut().insert(report);
-    }
+    response.extensions_mut().insert(report);
 }
 
 /// The event for a report that is not the selected connection's.

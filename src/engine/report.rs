@@ -23,6 +23,9 @@ pub enum DropReason {
     TooLong,
     /// The value did not match its `pattern`.
     Pattern,
+    /// The value, percent-decoded, was not UTF-8 (`login_hint=%FF%FE`): it is never sent as
+    /// U+FFFD replacement text, nor judged by `pattern` as such.
+    NotUtf8,
     /// The rewritten `Location` would have been longer than `limits.max_location_len`.
     LocationTooLong,
     /// The redirect carries `request` or `request_uri` (JAR / PAR): the IdP ignores the
@@ -32,13 +35,14 @@ pub enum DropReason {
 
 impl DropReason {
     /// The spelling in `tracing` events and metrics: `missing`, `ambiguous`, `too_long`,
-    /// `pattern`, `location_too_long`, `par_or_jar`.
+    /// `pattern`, `not_utf8`, `location_too_long`, `par_or_jar`.
     pub fn as_str(self) -> &'static str {
         match self {
             DropReason::Missing => "missing",
             DropReason::Ambiguous => "ambiguous",
             DropReason::TooLong => "too_long",
             DropReason::Pattern => "pattern",
+            DropReason::NotUtf8 => "not_utf8",
             DropReason::LocationTooLong => "location_too_long",
             DropReason::ParOrJar => "par_or_jar",
         }

@@ -26,7 +26,7 @@ pub(crate) use encode::Written;
 pub(crate) use endpoint::{Endpoint, MAX_HOST_LEN, OriginKey, endpoint_in};
 pub(crate) use location::{Parts, base, browser_form, keep_tail, split};
 pub(crate) use query::{
-    Lookup, PairLookup, RawPairs, decoded_bytes_in, decoded_name, decoded_value_in, lookup_pair,
+    Lookup, PairLookup, RawPairs, decoded_bytes_in, decoded_name, decoded_text_in, lookup_pair,
     name_is, pairs, value_is,
 };
 pub(crate) use scan::Scan;

@@ -191,28 +191,6 @@ pub(crate) fn value_is(pair: &str, value: &str) -> bool {
     want.next().is_none()
 }
 
-/// The decoded value of a raw pair, like [`decoded_value`], but written into the front of
-/// the stack space `free` (which then starts after it) rather than into a new `String`. Falls
-/// back to [`decoded_value`] when `free` is too short or the bytes are not UTF-8 (which
-/// `form_urlencoded` replaces with U+FFFD).
-pub(crate) fn decoded_value_in<'a>(pair: &'a str, free: &mut &'a mut [u8]) -> Cow<'a, str> {
-    let raw = raw_value(pair);
-    if !needs_decoding(raw) {
-        return Cow::Borrowed(raw);
-    }
-    let Some(n) = decode_bytes(raw, free) else {
-        return decoded_value(pair);
-    };
-    // Checked once, after the split: a value that is not UTF-8 (rare) gives up its bytes of
-    // the space, and the values after it fall back to the heap sooner.
-    let (head, tail) = std::mem::take(free).split_at_mut(n);
-    *free = tail;
-    match std::str::from_utf8(head) {
-        Ok(value) => Cow::Borrowed(value),
-        Err(_) => decoded_value(pair),
-    }
-}
-
 /// The decoded value of a raw pair as bytes (a value need not be UTF-8: `fr-%E9t%E9`), in
 /// the front of the stack space `free` (which then starts after it) when it fits, else on
 /// the heap.
@@ -230,6 +208,16 @@ pub(crate) fn decoded_bytes_in<'a>(pair: &'a str, free: &mut &'a mut [u8]) -> Co
     let n = decode_bytes(raw, &mut heap).unwrap_or(0);
     heap.truncate(n);
     Cow::Owned(heap)
+}
+
+/// The decoded value of a raw pair as text, in the front of the stack space `free` (which
+/// then starts after it) when it fits, else on the heap; `None` when the decoded bytes are
+/// not UTF-8 (`%FF%FE`): such a value is never read as U+FFFD replacement text.
+pub(crate) fn decoded_text_in<'a>(pair: &'a str, free: &mut &'a mut [u8]) -> Option<Cow<'a, str>> {
+    match decoded_bytes_in(pair, free) {
+        Cow::Borrowed(bytes) => std::str::from_utf8(bytes).ok().map(Cow::Borrowed),
+        Cow::Owned(bytes) => String::from_utf8(bytes).ok().map(Cow::Owned),
+    }
 }
 
 /// What a query holds under one name.

@@ -393,24 +393,48 @@ mod agrees_with_reference {
     }
 
     #[test]
-    fn decoding_in_place_is_decoding() {
+    fn decoding_in_place_is_decoding_and_refuses_what_is_not_utf8() {
         for raw in [
-            "a", "a%40b", "a+b", "%", "%4", "%4g", "%%41", "+%2B+", "%C3%A9", "%FF", "%e9", "%+41",
+            "a",
+            "a%40b",
+            "a+b",
+            "%",
+            "%4",
+            "%4g",
+            "%%41",
+            "+%2B+",
+            "%C3%A9",
+            "%FF",
+            "%e9",
+            "%+41",
             "a=b%3D",
+            "%C3",
+            "%ED%A0%80",
+            "%F0%9F%98%80",
         ] {
             let pair = format!("n={raw}");
+            let bytes: Vec<u8> = url::form_urlencoded::parse(pair.as_bytes())
+                .next()
+                .map(|(_, v)| v.into_owned().into_bytes())
+                .unwrap_or_default();
+            let strict = percent_encoding::percent_decode(raw.replace('+', " ").as_bytes())
+                .collect::<Vec<u8>>();
+            let expected = String::from_utf8(strict).ok();
+            if let Some(text) = &expected {
+                assert_eq!(text.as_bytes(), bytes, "{raw}");
+            }
             let mut space = [0u8; 64];
             let mut free: &mut [u8] = &mut space;
             assert_eq!(
-                decoded_value_in(&pair, &mut free),
-                decoded_value(&pair),
+                decoded_text_in(&pair, &mut free).map(|t| t.into_owned()),
+                expected,
                 "{raw}"
             );
             let mut tiny = [0u8; 1];
             let mut free: &mut [u8] = &mut tiny;
             assert_eq!(
-                decoded_value_in(&pair, &mut free),
-                decoded_value(&pair),
+                decoded_text_in(&pair, &mut free).map(|t| t.into_owned()),
+                expected,
                 "{raw}"
             );
         }

@@ -121,6 +121,33 @@ pub(crate) async fn respond(
     response
 }
 
+/// [`respond`], and what a test of one rewrite reads of its answer: the final `Location`
+/// and the report the layer inserted (which it must have: the redirect selects a
+/// connection).
+pub(crate) async fn location_and_report(
+    config: Config,
+    uri: &str,
+    location: &str,
+    extras: Extras,
+    request_values: Option<UpstreamValues>,
+) -> (String, UpstreamReport) {
+    let response = respond(
+        UpstreamParamsLayer::new(config),
+        uri,
+        location,
+        extras,
+        request_values,
+    )
+    .await;
+    let location = response.headers()[LOCATION].to_str().unwrap().to_owned();
+    let report = response
+        .extensions()
+        .get::<UpstreamReport>()
+        .expect("the layer's report")
+        .clone();
+    (location, report)
+}
+
 /// Every rewrite the tests drive through the layer is also driven through the engine's
 /// public API, [`Config::rewrite_location`], with the same sources: the new `Location` and
 /// the report must be the same (one rule set). A layer in dry run reports `dry_run` and

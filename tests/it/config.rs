@@ -289,3 +289,138 @@ fn hostile_inputs_are_errors_not_panics() {
         let _ = Config::from_json(json);
     }
 }
+
+/// Issue 18: a top-level `"dry_run": true` makes every connection a dry run, through every
+/// door: the layer leaves each Location as it is and reports `dry_run`, `rewrite_location`
+/// gives no new URL, `resolve` says `dry_run()`. JSON, builder, `to_json`, fingerprint and
+/// merge patches all carry it.
+mod top_level_dry_run {
+    use tower_upstream_params::config::{Connection, Param};
+    use tower_upstream_params::{AliasSources, Config, UpstreamParamsLayer, UpstreamReport};
+
+    use crate::common::{Extras, respond};
+
+    const TWO: &str = r#"{"dry_run": true, "connections": {
+        "wordpress": {"authorization_url": "https://public-api.wordpress.com/oauth2/authorize",
+                      "upstream_params": {"blog": {"value": "myblog.wordpress.com"}}},
+        "google": {"authorization_url": "https://accounts.google.com/o/oauth2/v2/auth",
+                   "dry_run": false,
+                   "upstream_params": {"login_hint": {"alias": "login_hint"}}}}}"#;
+
+    fn off() -> String {
+        TWO.replacen(r#""dry_run": true, "#, "", 1)
+    }
+
+    #[tokio::test]
+    async fn every_connection_is_a_dry_run_through_the_layer() {
+        let config = Config::from_json(TWO).unwrap();
+        for (uri, location) in [
+            (
+                "/login",
+                "https://public-api.wordpress.com/oauth2/authorize?client_id=1",
+            ),
+            (
+                "/login?login_hint=jane%40acme.com",
+                "https://accounts.google.com/o/oauth2/v2/auth?client_id=web",
+            ),
+        ] {
+            let response = respond(
+                UpstreamParamsLayer::new(config.clone()),
+                uri,
+                location,
+                Extras::default(),
+                None,
+            )
+            .await;
+            assert_eq!(response.headers()["location"], location);
+            let report = response.extensions().get::<UpstreamReport>().unwrap();
+            assert!(report.dry_run() && report.rewritten(), "{report:?}");
+
+            let query = uri.split_once('?').map(|(_, q)| q);
+            let sources = AliasSources::new().query(query);
+            let rewrite = config.rewrite_location(location, None, &sources);
+            assert_eq!(rewrite.location(), None);
+            assert!(rewrite.report().unwrap().dry_run());
+        }
+        for name in ["wordpress", "google"] {
+            assert!(
+                config
+                    .resolve(name, &AliasSources::new())
+                    .unwrap()
+                    .dry_run(),
+                "{name}"
+            );
+        }
+        // Without it, the same configuration rewrites.
+        let live = Config::from_json(&off()).unwrap();
+        let rewrite = live.rewrite_location(
+            "https://public-api.wordpress.com/oauth2/authorize?client_id=1",
+            None,
+            &AliasSources::new(),
+        );
+        assert!(rewrite.location().is_some());
+        assert!(!rewrite.report().unwrap().dry_run());
+        assert!(
+            !live
+                .resolve("wordpress", &AliasSources::new())
+                .unwrap()
+                .dry_run()
+        );
+    }
+
+    #[test]
+    fn json_builder_to_json_fingerprint_and_patches_carry_it() {
+        let config = Config::from_json(TWO).unwrap();
+        let again = Config::from_json(&config.to_json()).unwrap();
+        assert_eq!(config, again);
+        assert!(config.to_json().contains(r#""dry_run": true"#));
+
+        let built = Config::builder()
+            .dry_run(true)
+            .connection(
+                "wordpress",
+                Connection::new("https://public-api.wordpress.com/oauth2/authorize")
+                    .param("blog", Param::value("myblog.wordpress.com")),
+            )
+            .connection(
+                "google",
+                Connection::new("https://accounts.google.com/o/oauth2/v2/auth")
+                    .dry_run(false)
+                    .param("login_hint", Param::alias("login_hint")),
+            )
+            .build()
+            .unwrap();
+        assert_eq!(built.fingerprint(), config.fingerprint());
+
+        let live = Config::from_json(&off()).unwrap();
+        assert_ne!(live.fingerprint(), config.fingerprint());
+        let explicit_false = live.merge_patch(r#"{"dry_run": false}"#).unwrap();
+        assert_eq!(explicit_false.fingerprint(), live.fingerprint());
+        assert_eq!(
+            live.merge_patch(r#"{"dry_run": true}"#)
+                .unwrap()
+                .fingerprint(),
+            config.fingerprint()
+        );
+        let patched_off = config.merge_patch(r#"{"dry_run": null}"#).unwrap();
+        assert_eq!(patched_off, live);
+        assert!(
+            !patched_off
+                .resolve("wordpress", &AliasSources::new())
+                .unwrap()
+                .dry_run()
+        );
+    }
+
+    #[test]
+    fn it_is_a_boolean() {
+        for bad in [r#""true""#, "1", "null", "{}"] {
+            let err = Config::from_json(&format!(r#"{{"dry_run": {bad}}}"#)).unwrap_err();
+            assert!(
+                err.problems()
+                    .any(|(p, m)| p == "dry_run" && m.contains("boolean")),
+                "{bad}: {err}"
+            );
+        }
+    }
+}

@@ -622,3 +622,172 @@ fn a_merge_patch_with_a_repeated_key_is_refused() {
         assert_eq!(base.to_json(), before);
     }
 }
+
+/// Issue 22, item 3: `limits.max_value_len` is the longest value ever sent. An alias's
+/// `max_len` above it, and a `default` longer than it, are load errors that say so; at or
+/// below it they load.
+#[test]
+fn max_value_len_bounds_every_alias_and_default() {
+    let limited = |param: &str| {
+        format!(
+            r#"{{"limits": {{"max_value_len": 10}}, "connections": {{"c": {{
+                "authorization_url": "https://idp.example/a",
+                "upstream_params": {{"p": {param}}}}}}}}}"#
+        )
+    };
+    refused(
+        &limited(r#"{"alias": "login_hint", "max_len": 60}"#),
+        &format!("{P}.p.max_len"),
+        "limits.max_value_len (10)",
+    );
+    refused(
+        &limited(r#"{"alias": "login_hint", "max_len": 60, "default": "0123456789abc"}"#),
+        &format!("{P}.p.default"),
+        "limits.max_value_len (10)",
+    );
+    // Without a max_len, the default is held to the limit as before.
+    refused(
+        &limited(r#"{"alias": "login_hint", "default": "0123456789a"}"#),
+        &format!("{P}.p.default"),
+        "10",
+    );
+    config(&limited(
+        r#"{"alias": "login_hint", "max_len": 10, "default": "0123456789"}"#,
+    ));
+    config(&limited(r#"{"alias": "login_hint", "max_len": 3}"#));
+    // The default limit (2048) too.
+    refused(
+        &with_param("p", r#"{"alias": "login_hint", "max_len": 2049}"#),
+        &format!("{P}.p.max_len"),
+        "limits.max_value_len (2048)",
+    );
+    // A merge patch that lowers the limit below a configured max_len is refused.
+    let base = config(&with_param(
+        "p",
+        r#"{"alias": "login_hint", "max_len": 100}"#,
+    ));
+    let err = base
+        .merge_patch(r#"{"limits": {"max_value_len": 50}}"#)
+        .unwrap_err();
+    assert!(
+        err.problems()
+            .any(|(p, m)| p == format!("{P}.p.max_len") && m.contains("max_value_len (50)")),
+        "{err}"
+    );
+}
+
+/// Issue 22, item 3, at run time: under a limit of 10, no alias sends the 60 bytes a client
+/// puts in its query (the configuration that did it no longer loads; the default max_len is
+/// the limit).
+#[test]
+fn no_value_longer_than_max_value_len_is_sent() {
+    let config = config(
+        r#"{"limits": {"max_value_len": 10}, "connections": {"c": {
+            "authorization_url": "https://idp.example/a",
+            "upstream_params": {"login_hint": {"alias": "login_hint"}}}}}"#,
+    );
+    let long = "x".repeat(60);
+    let query = format!("login_hint={long}");
+    let sources = tower_upstream_params::AliasSources::new().query(Some(query.as_str()));
+    let rewrite = config.rewrite_location("https://idp.example/a?client_id=w", None, &sources);
+    assert_eq!(rewrite.location(), None);
+    assert_eq!(
+        rewrite.report().and_then(|r| r.outcome("login_hint")),
+        Some(tower_upstream_params::Outcome::Dropped(
+            tower_upstream_params::DropReason::TooLong
+        ))
+    );
+}
+
+/// Issue 22, item 4: `scope` fed from the client's query would let any relying party's link
+/// widen the broker's upstream grant (`offline_access`, mail scopes). An alias whose target
+/// is `scope` (in any letter case) loads only with `"source": "broker"`; the error says why.
+#[test]
+fn scope_is_fed_only_by_the_broker() {
+    for name in ["scope", "SCOPE", "Scope"] {
+        for source in ["", r#", "source": "any""#, r#", "source": "query""#] {
+            refused(
+                &with_param(
+                    name,
+                    &format!(r#"{{"alias": "acr_values", "mode": "merge"{source}}}"#),
+                ),
+                &format!("{P}.{name}"),
+                "\"source\": \"broker\"",
+            );
+        }
+        let err = error(&with_param(
+            name,
+            r#"{"alias": "acr_values", "mode": "merge"}"#,
+        ));
+        assert!(err.to_string().contains("grant"), "{err}");
+        config(&with_param(
+            name,
+            r#"{"alias": "extra_scopes", "source": "broker", "mode": "merge"}"#,
+        ));
+    }
+    // A static scope, merged, is the operator's own: it loads.
+    config(&with_param(
+        "scope",
+        r#"{"value": "openid email", "mode": "merge"}"#,
+    ));
+}
+
+/// Issue 22, item 5: `id_token_hint` carries the broker's own ID token (personal data no
+/// upstream IdP can verify): an alias reads it only with `"source": "broker"`; the error says
+/// why.
+#[test]
+fn id_token_hint_is_read_only_from_the_broker() {
+    for source in ["", r#", "source": "any""#, r#", "source": "query""#] {
+        refused(
+            &with_param("hint", &format!(r#"{{"alias": "id_token_hint"{source}}}"#)),
+            &format!("{P}.hint.alias"),
+            "\"source\": \"broker\"",
+        );
+    }
+    let err = error(&with_param("hint", r#"{"alias": "id_token_hint"}"#));
+    assert!(err.to_string().contains("ID token"), "{err}");
+    // Listed in query_aliases in another case, it is still refused.
+    let json = r#"{"query_aliases": ["ID_TOKEN_HINT"], "connections": {"c": {
+        "authorization_url": "https://idp.example/a",
+        "upstream_params": {"hint": {"alias": "ID_TOKEN_HINT", "source": "query"}}}}}"#;
+    refused(json, &format!("{P}.hint.alias"), "\"source\": \"broker\"");
+    config(&with_param(
+        "id_token_hint",
+        r#"{"alias": "id_token_hint", "source": "broker"}"#,
+    ));
+}
+
+/// Issue 22: a top-level `"$schema"` (so editors validate the file) is accepted and
+/// ignored: not kept by `to_json`, not in the fingerprint, not in equality. It must be a
+/// string, as the schema says.
+#[test]
+fn a_top_level_schema_key_is_accepted_and_ignored() {
+    let plain = with_param("blog", r#"{"value": "x"}"#);
+    let with_schema = format!(
+        r#"{{"$schema": "https://example.com/config.schema.json", {}"#,
+        &plain[1..]
+    );
+    let a = config(&plain);
+    let b = config(&with_schema);
+    assert_eq!(a, b);
+    assert_eq!(a.fingerprint(), b.fingerprint());
+    assert!(!b.to_json().contains("$schema"), "{}", b.to_json());
+    let patched = a
+        .merge_patch(r#"{"$schema": "./config.schema.json"}"#)
+        .unwrap();
+    assert_eq!(patched, a);
+    let via_serde: tower_upstream_params::Config = serde_json::from_str(&with_schema).unwrap();
+    assert_eq!(via_serde, a);
+    refused(r#"{"$schema": 3}"#, "$schema", "expected a string");
+    refused(
+        r#"{"$schema": "x", "$schema": "y"}"#,
+        "$schema",
+        "given twice",
+    );
+    // Only at the top: elsewhere it is an unknown key like any other.
+    refused(
+        &with_param("blog", r#"{"value": "x", "$schema": "y"}"#),
+        &format!("{P}.blog.$schema"),
+        "unknown key",
+    );
+}

@@ -21,4 +21,7 @@ mod wildcards;
 
 mod adversarial;
 mod config_attacks;
+mod home_realm;
 mod load;
+mod names;
+mod not_utf8;

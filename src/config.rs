@@ -86,6 +86,7 @@ use crate::ConfigError;
 
 /// What to do when the broker's redirect already carries the param.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Mode {
     /// Replace the first occurrence in place and remove further ones (the default).
     #[default]
@@ -109,6 +110,7 @@ impl Mode {
 
 /// Where an alias may take its value from.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Source {
     /// Broker-provided [`UpstreamValues`](crate::UpstreamValues) first, then the request query
     /// (the default).
@@ -195,6 +197,7 @@ impl Transform {
 /// `RelayState`, `SigAlg` and `Signature` are never touched (they are reserved names for every
 /// protocol) and params are appended after them.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Protocol {
     /// OAuth 2.0 (the default).
     #[default]

@@ -229,6 +229,7 @@
 //! - **Nothing panics** on any input: bad configuration is a [`ConfigError`]; a response the
 //!   layer cannot handle passes through unchanged.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 

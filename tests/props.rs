@@ -452,6 +452,7 @@ fn mode_name(mode: Mode) -> &'static str {
         Mode::Replace => "replace",
         Mode::Keep => "keep",
         Mode::Merge => "merge",
+        mode => unreachable!("this test knows no JSON name for {mode:?}"),
     }
 }
 

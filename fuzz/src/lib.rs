@@ -171,6 +171,7 @@ pub fn model(location: &str, ops: &[Op], max_len: usize) -> Option<String> {
                     Some((merged, added)) if added || existing.len() > 1 => Outcome::Merged(merged),
                     _ => Outcome::Kept,
                 },
+                (Some(_), mode) => unreachable!("the reference model knows no {mode:?}"),
             }
         })
         .collect();

@@ -99,7 +99,8 @@ pub enum Mode {
 }
 
 impl Mode {
-    pub(crate) fn as_str(self) -> &'static str {
+    /// The JSON spelling: `replace`, `keep` or `merge`.
+    pub fn as_str(self) -> &'static str {
         match self {
             Mode::Replace => "replace",
             Mode::Keep => "keep",
@@ -123,7 +124,8 @@ pub enum Source {
 }
 
 impl Source {
-    pub(crate) fn as_str(self) -> &'static str {
+    /// The JSON spelling: `any`, `broker` or `query`.
+    pub fn as_str(self) -> &'static str {
         match self {
             Source::Any => "any",
             Source::Broker => "broker",
@@ -211,7 +213,8 @@ pub enum Protocol {
 }
 
 impl Protocol {
-    pub(crate) fn as_str(self) -> &'static str {
+    /// The JSON spelling: `oauth2`, `oidc`, `oauth1` or `saml`.
+    pub fn as_str(self) -> &'static str {
         match self {
             Protocol::OAuth2 => "oauth2",
             Protocol::Oidc => "oidc",

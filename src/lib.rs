@@ -259,6 +259,7 @@ pub use service::UpstreamParams;
 pub use watch::FileWatch;
 
 #[cfg(feature = "metrics")]
+#[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
 pub use self::metrics::describe_metrics;
 
 /// Entry points for this crate's own benchmarks and fuzz targets. Not part of the API: no

@@ -1764,3 +1764,25 @@ fn explain_reports_the_event_the_engine_decides() {
         }
     }
 }
+
+/// A transform is a setting of its own: `diff` names it, not "other changes".
+#[test]
+fn diff_names_a_changed_transform() {
+    let old = temp_file(
+        "diff-transform-old.json",
+        br#"{"connections": {"entra": {
+            "authorization_url": "https://login.microsoftonline.com/*/oauth2/v2.0/authorize",
+            "upstream_params": {"domain_hint": {"alias": "login_hint"}}}}}"#,
+    );
+    let new = temp_file(
+        "diff-transform-new.json",
+        br#"{"connections": {"entra": {
+            "authorization_url": "https://login.microsoftonline.com/*/oauth2/v2.0/authorize",
+            "upstream_params": {"domain_hint": {"alias": "login_hint", "transform": "email_domain"}}}}}"#,
+    );
+    let out = run(&["diff", path_str(&old), path_str(&new)]);
+    assert_eq!(out.status, 1, "{}", out.stderr);
+    assert!(out.stdout.contains("transform"), "{}", out.stdout);
+    assert!(out.stdout.contains("email_domain"), "{}", out.stdout);
+    assert!(!out.stdout.contains("other changes"), "{}", out.stdout);
+}

@@ -10,7 +10,7 @@
 use std::fmt;
 
 use super::json::Node;
-use super::{Mode, Protocol, Source};
+use super::{Mode, Protocol, Source, Transform};
 
 /// One configured connection, as loaded: its endpoint, how it is told apart from others on
 /// that endpoint, and what each of its params does.
@@ -150,6 +150,7 @@ pub struct ParamInfo {
     default: Option<String>,
     pattern: Option<String>,
     max_len: Option<usize>,
+    transform: Option<Transform>,
 }
 
 impl ParamInfo {
@@ -201,6 +202,11 @@ impl ParamInfo {
     pub fn max_len(&self) -> Option<usize> {
         self.max_len
     }
+
+    /// The alias's `transform`, where it has one.
+    pub fn transform(&self) -> Option<Transform> {
+        self.transform
+    }
 }
 
 impl fmt::Debug for ParamInfo {
@@ -221,6 +227,9 @@ impl fmt::Debug for ParamInfo {
         }
         if let Some(pattern) = &self.pattern {
             s.field("pattern", pattern);
+        }
+        if let Some(transform) = self.transform {
+            s.field("transform", &transform);
         }
         if let Some(max_len) = self.max_len {
             s.field("max_len", &max_len);
@@ -305,6 +314,12 @@ fn param(name: &str, node: &Node) -> ParamInfo {
         default: text(node, "default").map(str::to_owned),
         pattern: text(node, "pattern").map(str::to_owned),
         max_len,
+        transform: text(node, "transform").and_then(|t| {
+            Transform::ALL
+                .iter()
+                .find(|(name, _)| *name == t)
+                .map(|&(_, transform)| transform)
+        }),
     }
 }
 

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::Args;
 use serde::Serialize;
 use serde_json::Value;
-use tower_upstream_params::config::ParamInfo;
+use tower_upstream_params::config::{ParamInfo, Transform};
 use tower_upstream_params::{Config, ConnectionInfo};
 
 use crate::input::{self, Input};
@@ -324,6 +324,11 @@ fn param_changes(before: Option<&ParamInfo>, after: &ParamInfo) -> Vec<Change> {
         "max_len",
         before.map(|p| p.max_len().into()),
         after.max_len().into(),
+    );
+    shown(
+        "transform",
+        before.map(|p| p.transform().map(Transform::as_str).into()),
+        after.transform().map(Transform::as_str).into(),
     );
     shown(
         "mode",

@@ -183,9 +183,13 @@
 //! 1. `layer.rs`, `service.rs`, `future.rs` (the adapter): [`UpstreamParamsLayer`] builds
 //!    [`UpstreamParams`], whose `call` keeps the request's query and [`UpstreamValues`];
 //!    its [`future::ResponseFuture`] hands the response to the engine.
-//! 2. `engine/redirect.rs`: is it a redirect with one `Location`? It hands the `Location`
-//!    to `engine/apply.rs`, writes the new one back, inserts the report and logs it.
-//! 3. `engine/apply.rs`: the rules for one URL, shared with [`Config::rewrite_location`]:
+//! 2. `engine/redirect.rs`: is it a redirect with one `Location`? Does it already carry the
+//!    broker's own report? It hands the `Location` to `engine/decide.rs`, writes the new one
+//!    back, inserts the report and records it ([`UpstreamReport::record`], once).
+//! 3. `engine/decide.rs`: the one decision every door renders (the layer,
+//!    [`Config::rewrite_location`], [`ConfigHandle::rewrite_location`], `explain`): the
+//!    connection selected or the [`Miss`] (`engine/miss.rs`; its events and counts in
+//!    `engine/events.rs`), then the rules for the URL:
 //!    `text/location.rs` reads the URL as a browser does (tabs deleted; base, query,
 //!    fragment), `text/endpoint.rs` its scheme, host, port and path, `config/index.rs` (with
 //!    `config/hash.rs`) finds the candidate endpoints and chooses the connection,
@@ -198,24 +202,35 @@
 //!    `engine/report.rs` holds the outcomes.
 //!
 //! Without a redirect, `engine/api.rs` is [`Config::rewrite_location`] and
-//! [`Config::resolve`]; `engine/pairs.rs` applies the same outcomes to decoded pairs.
+//! [`Config::resolve`] (and `handle.rs` the same two under a layer's dry run);
+//! `engine/pairs.rs` applies the same outcomes to decoded pairs.
 //!
 //! Configuration is loaded once: `config/json.rs` reads the JSON tree (order and repeated
-//! keys kept), `config/validate.rs` checks it with the path of every problem,
+//! keys kept), `config/validate.rs` checks it with the path of every problem (the name rules
+//! in `config/names.rs`, one param in `config/param.rs`, the limits in `config/limits.rs`),
 //! `config/compile.rs` builds the compact form and its index (`config/span.rs`);
 //! `config/builder.rs` is the Rust builder, `config/auth0.rs` the Auth0 import,
-//! `config/fingerprint.rs` the canonical hash. [`ConfigHandle`] (`handle.rs`) swaps the
-//! configuration while the layer serves; `watch.rs` is the file watch.
+//! `config/fingerprint.rs` the canonical hash, `config/info.rs` [`ConnectionInfo`] for
+//! admin pages, `config/file.rs` what `from_path` reads (regular files only).
+//! [`ConfigHandle`] (`handle.rs`) swaps the configuration while the layer serves; `watch.rs`
+//! is the file watch.
 //!
-//! With the feature `metrics`, `metrics.rs` holds the counters that `engine/redirect.rs`
-//! records beside its event (a leaf: it knows names and strings only). With the feature
+//! With the feature `metrics`, `metrics.rs` holds the counters and the gauge that the engine
+//! and the file watch record beside their events (a leaf: it knows names and strings only),
+//! and `describe_metrics()`. With the feature
 //! `cli`, `src/bin/upstream-params/` is the command, a user of the public API like any other.
 //!
 //! # Security
 //!
 //! - **Values are never logged**, nor are queries: a `login_hint` is an email address. Events
 //!   carry connection and param names, outcomes and reasons only; `Debug` of
-//!   [`UpstreamValues`] prints names only.
+//!   [`UpstreamValues`], [`AliasSources`], [`Rewrite`], [`Resolved`] and [`UpstreamReport`]
+//!   prints names, outcomes and lengths only. An [`UpstreamConnection`] name that is not
+//!   configured (often a client's `?connection=`) is logged as `unknown` and its length, and
+//!   no client input becomes a metrics label.
+//! - **Names are visible ASCII**: a param name, an alias name and a `query_aliases` entry are
+//!   1 to 256 bytes of `!` to `~` (a NUL would cut a name short at a PHP IdP); connection
+//!   names and `client_id` hold no control character.
 //! - **Reserved params cannot be touched**: `state`, `redirect_uri`, `client_id`, `nonce`,
 //!   PKCE, JAR/PAR, OAuth 1 and SAML signature params (and `scope`, but for `merge`) are
 //!   rejected as targets when the configuration loads, in any letter case and in any
@@ -223,7 +238,12 @@
 //! - **Client-controlled values are opt-in**: only the twelve query names Auth0 allows (and
 //!   `query_aliases`) may be read from the query, never `state`, `code`, `nonce`,
 //!   `redirect_uri` or token-like names; `"source": "broker"` restricts an alias to values the
-//!   broker vouches for, and `pattern` / `max_len` validate what is forwarded.
+//!   broker vouches for, and `pattern` / `max_len` validate what is forwarded. `scope` and
+//!   `id_token_hint` only ever come from the broker; `limits.max_value_len` bounds every
+//!   value sent.
+//! - **A canary is never live**: a dry run (the connection's, the configuration's or the
+//!   layer's) holds on every door: the layer, `rewrite_location`, and
+//!   [`Resolved::values`], which is empty then.
 //! - **Origins are compared whole** and as the browser will read them: `idp.example.evil.com`
 //!   is not `idp.example`, userinfo tricks resolve to the real host.
 //! - **Nothing panics** on any input: bad configuration is a [`ConfigError`]; a response the

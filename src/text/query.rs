@@ -126,35 +126,56 @@ pub(crate) fn decoded_value(pair: &str) -> Cow<'_, str> {
         .map_or(Cow::Borrowed(""), |(_, value)| value)
 }
 
-/// Decodes `raw` (`+` as a space, then `%XX` escapes, as `form_urlencoded` does) into the
-/// start of `buf`; the decoded length, or `None` if `buf` may be too short.
-fn decode_bytes(raw: &str, buf: &mut [u8]) -> Option<usize> {
-    fn hex(b: u8) -> Option<u8> {
-        char::from(b).to_digit(16).map(|d| d as u8)
-    }
-    let raw = raw.as_bytes();
-    if raw.len() > buf.len() {
-        return None;
-    }
-    let (mut i, mut n) = (0, 0);
-    while i < raw.len() {
-        let byte = match raw[i] {
+/// The bytes `raw` decodes to (`+` as a space, then `%XX` escapes, as `form_urlencoded`
+/// does), one at a time.
+struct Decoded<'a> {
+    raw: &'a [u8],
+    at: usize,
+}
+
+impl Iterator for Decoded<'_> {
+    type Item = u8;
+
+    fn next(&mut self) -> Option<u8> {
+        fn hex(b: u8) -> Option<u8> {
+            char::from(b).to_digit(16).map(|d| d as u8)
+        }
+        let byte = match *self.raw.get(self.at)? {
             b'+' => b' ',
             b'%' => match (
-                raw.get(i + 1).and_then(|&b| hex(b)),
-                raw.get(i + 2).and_then(|&b| hex(b)),
+                self.raw.get(self.at + 1).and_then(|&b| hex(b)),
+                self.raw.get(self.at + 2).and_then(|&b| hex(b)),
             ) {
                 (Some(high), Some(low)) => {
-                    i += 2;
+                    self.at += 2;
                     high * 16 + low
                 }
                 _ => b'%',
             },
             byte => byte,
         };
-        buf[n] = byte;
+        self.at += 1;
+        Some(byte)
+    }
+}
+
+fn decoded(raw: &str) -> Decoded<'_> {
+    Decoded {
+        raw: raw.as_bytes(),
+        at: 0,
+    }
+}
+
+/// Decodes `raw` into the start of `buf`; the decoded length, or `None` if `buf` may be too
+/// short.
+fn decode_bytes(raw: &str, buf: &mut [u8]) -> Option<usize> {
+    if raw.len() > buf.len() {
+        return None;
+    }
+    let mut n = 0;
+    for (slot, byte) in buf.iter_mut().zip(decoded(raw)) {
+        *slot = byte;
         n += 1;
-        i += 1;
     }
     Some(n)
 }
@@ -162,33 +183,7 @@ fn decode_bytes(raw: &str, buf: &mut [u8]) -> Option<usize> {
 /// Whether the decoded value of a raw pair is `value`, byte for byte: decoded as it is
 /// compared, without a buffer.
 pub(crate) fn value_is(pair: &str, value: &str) -> bool {
-    fn hex(b: u8) -> Option<u8> {
-        char::from(b).to_digit(16).map(|d| d as u8)
-    }
-    let raw = raw_value(pair).as_bytes();
-    let mut want = value.bytes();
-    let mut i = 0;
-    while i < raw.len() {
-        let byte = match raw[i] {
-            b'+' => b' ',
-            b'%' => match (
-                raw.get(i + 1).and_then(|&b| hex(b)),
-                raw.get(i + 2).and_then(|&b| hex(b)),
-            ) {
-                (Some(high), Some(low)) => {
-                    i += 2;
-                    high * 16 + low
-                }
-                _ => b'%',
-            },
-            byte => byte,
-        };
-        if want.next() != Some(byte) {
-            return false;
-        }
-        i += 1;
-    }
-    want.next().is_none()
+    decoded(raw_value(pair)).eq(value.bytes())
 }
 
 /// The decoded value of a raw pair as bytes (a value need not be UTF-8: `fr-%E9t%E9`), in

@@ -4,56 +4,13 @@
 
 #![cfg(feature = "cli")]
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-
 use serde::Deserialize;
 use tower_upstream_params::Config;
 
-struct Run {
-    status: i32,
-    stdout: String,
-    stderr: String,
-}
+#[path = "support/run.rs"]
+mod run;
 
-/// Runs the binary with `args`, `stdin` written to its standard input.
-fn run_with(args: &[&str], stdin: &[u8]) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_upstream-params"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
-    let mut input = child.stdin.take().expect("a stdin pipe");
-    let stdin = stdin.to_vec();
-    let writer = std::thread::spawn(move || {
-        // The binary may exit without reading (a usage error): a broken pipe is fine.
-        let _ = input.write_all(&stdin);
-    });
-    let output = child.wait_with_output().expect("the binary ends");
-    writer.join().expect("the writer ends");
-    Run {
-        status: output.status.code().expect("an exit status, not a signal"),
-        stdout: String::from_utf8(output.stdout).expect("UTF-8 stdout"),
-        stderr: String::from_utf8(output.stderr).expect("UTF-8 stderr"),
-    }
-}
-
-fn run(args: &[&str]) -> Run {
-    run_with(args, b"")
-}
-
-fn temp_file(name: &str, contents: &[u8]) -> PathBuf {
-    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("cli-import-{name}"));
-    std::fs::write(&path, contents).expect("the temporary folder is writable");
-    path
-}
-
-fn path_str(path: &Path) -> &str {
-    path.to_str().expect("a UTF-8 path")
-}
+use run::{Run, path_str, run, run_with_stdin as run_with, temp_file};
 
 const AUTH0: &str = r#"[
   {"name": "WPConn", "strategy": "wordpress", "options": {
@@ -117,7 +74,7 @@ fn report(out: &Run) -> Report {
 
 #[test]
 fn the_configuration_goes_to_stdout_and_every_skipped_connection_to_stderr() {
-    let file = temp_file("auth0.json", AUTH0.as_bytes());
+    let file = temp_file("import-auth0.json", AUTH0.as_bytes());
     let out = run(&["import-auth0", path_str(&file)]);
     assert_eq!(out.status, 0, "{}", out.stderr);
     let imported = Config::from_auth0_connections(AUTH0).unwrap();
@@ -149,7 +106,7 @@ fn the_file_is_read_once_from_a_pipe_dev_stdin_or_dash() {
 
 #[test]
 fn every_error_is_reported_in_one_pass_located_in_the_input() {
-    let file = temp_file("bad.json", BAD.as_bytes());
+    let file = temp_file("import-bad.json", BAD.as_bytes());
     let name = path_str(&file);
     let out = run(&["import-auth0", name]);
     assert_eq!(out.status, 1, "{}", out.stderr);
@@ -182,7 +139,7 @@ fn every_error_is_reported_in_one_pass_located_in_the_input() {
 
 #[test]
 fn json_output_is_one_document_with_pointers_into_the_input() {
-    let file = temp_file("auth0-json.json", AUTH0.as_bytes());
+    let file = temp_file("import-auth0-json.json", AUTH0.as_bytes());
     let out = run(&["import-auth0", path_str(&file), "--format", "json"]);
     assert_eq!(out.status, 0);
     let got = report(&out);

@@ -398,31 +398,11 @@ fn now<F: Future>(future: F) -> F::Output {
 
 const IDP: &str = "https://idp.example/authorize";
 
-/// Names the contract reserves (never a target), and the SAML ones among them.
-const RESERVED: &[&str] = &[
-    "client_id",
-    "client_secret",
-    "client_assertion",
-    "client_assertion_type",
-    "redirect_uri",
-    "response_type",
-    "response_mode",
-    "state",
-    "nonce",
-    "code_challenge",
-    "code_challenge_method",
-    "code_verifier",
-    "request",
-    "request_uri",
-    "oauth_token",
-    "oauth_callback",
-    "oauth_signature",
-    "SAMLRequest",
-    "SAMLResponse",
-    "RelayState",
-    "SigAlg",
-    "Signature",
-];
+/// Names the contract reserves (never a target).
+#[path = "support/reserved.rs"]
+mod reserved;
+
+use reserved::RESERVED;
 const SAML: &[&str] = &["SAMLRequest", "RelayState", "SigAlg", "Signature"];
 
 const PATTERNS: &[&str] = &["[a-z]+", "[^@]+@acme\\.com", ".{1,5}", "(?i)[A-Z ]+"];
@@ -596,7 +576,7 @@ fn params_strategy() -> impl Strategy<Value = Vec<ParamSpec>> {
 /// A reserved name in a random letter case.
 fn reserved_strategy() -> impl Strategy<Value = String> {
     (
-        prop::sample::select(RESERVED),
+        prop::sample::select(&RESERVED[..]),
         prop::collection::vec(any::<bool>(), 24),
     )
         .prop_map(|(name, upper)| {
@@ -619,7 +599,7 @@ fn broker_location_strategy() -> impl Strategy<Value = String> {
     (
         prop::collection::vec(
             prop_oneof![
-                2 => (prop::sample::select(RESERVED), raw_value_strategy())
+                2 => (prop::sample::select(&RESERVED[..]), raw_value_strategy())
                     .prop_map(|(n, v)| format!("{n}={v}")),
                 3 => raw_pair_strategy(),
             ],

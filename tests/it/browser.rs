@@ -362,25 +362,7 @@ fn no_pattern_escapes_its_anchors() {
 /// every letter case the loader already refuses: load errors naming the param.
 #[test]
 fn php_spellings_of_reserved_names_are_refused() {
-    let reserved = [
-        "client_id",
-        "client_secret",
-        "client_assertion",
-        "client_assertion_type",
-        "redirect_uri",
-        "response_type",
-        "response_mode",
-        "state",
-        "nonce",
-        "code_challenge",
-        "code_challenge_method",
-        "code_verifier",
-        "request",
-        "request_uri",
-        "oauth_token",
-        "oauth_callback",
-        "oauth_signature",
-    ];
+    let reserved = crate::reserved::RESERVED;
     let mut refused = 0;
     for name in reserved {
         let mut spellings = vec![

@@ -2,6 +2,8 @@
 //! `Router::layer`, `tower-test` and a real hyper server on loopback.
 
 mod common;
+#[path = "../support/reserved.rs"]
+mod reserved;
 
 mod auth0;
 mod browser;

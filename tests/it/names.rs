@@ -12,33 +12,13 @@ use std::process::{Command, Stdio};
 use tower_upstream_params::config::{Connection, Param, Source};
 use tower_upstream_params::{Config, ConfigError};
 
+use crate::reserved::{RESERVED, SCOPE};
+
 /// DESIGN.md's reserved targets, and `scope` (reserved in every mode but `merge`; the
 /// configurations below use the default mode, `replace`).
-const RESERVED: [&str; 23] = [
-    "client_id",
-    "client_secret",
-    "client_assertion",
-    "client_assertion_type",
-    "redirect_uri",
-    "response_type",
-    "response_mode",
-    "state",
-    "nonce",
-    "code_challenge",
-    "code_challenge_method",
-    "code_verifier",
-    "request",
-    "request_uri",
-    "oauth_token",
-    "oauth_callback",
-    "oauth_signature",
-    "SAMLRequest",
-    "SAMLResponse",
-    "RelayState",
-    "SigAlg",
-    "Signature",
-    "scope",
-];
+fn reserved() -> impl Iterator<Item = &'static str> {
+    RESERVED.into_iter().chain([SCOPE])
+}
 
 const INSTALL_PHP: &str = "`php` is not on the PATH: this test asks PHP's own parse_str what a \
     PHP IdP reads each name as. Install it (Debian: `apt-get update -qq && apt-get install -y \
@@ -121,9 +101,10 @@ fn with_param(name: &str) -> String {
 
 #[test]
 fn every_name_php_reads_as_reserved_is_refused() {
-    let mut names: Vec<String> = RESERVED.iter().map(|n| n.to_string()).collect();
+    let all: Vec<&str> = reserved().collect();
+    let mut names: Vec<String> = all.iter().map(|n| n.to_string()).collect();
     let mut seen: HashSet<String> = names.iter().cloned().collect();
-    for reserved in RESERVED {
+    for &reserved in &all {
         for name in mutations(reserved) {
             if seen.insert(name.clone()) {
                 names.push(name);
@@ -147,10 +128,7 @@ fn every_name_php_reads_as_reserved_is_refused() {
     let mut loaded = Vec::new();
     for (name, key) in names.iter().zip(&keys) {
         let Some(key) = key else { continue };
-        let Some(reserved) = RESERVED
-            .iter()
-            .find(|r| r.as_bytes().eq_ignore_ascii_case(key))
-        else {
+        let Some(reserved) = all.iter().find(|r| r.as_bytes().eq_ignore_ascii_case(key)) else {
             continue;
         };
         read_as_reserved += 1;
@@ -168,10 +146,10 @@ fn every_name_php_reads_as_reserved_is_refused() {
     }
     // PHP was asked and answered as PHP does: every reserved name is itself, and the NUL
     // forms (`state\0`, `state\0x`: PHP cuts a name at NUL) read as reserved.
-    for (name, key) in names.iter().zip(&keys).take(RESERVED.len()) {
+    for (name, key) in names.iter().zip(&keys).take(all.len()) {
         assert_eq!(key.as_deref(), Some(name.as_bytes()), "PHP reads {name:?}");
     }
-    for reserved in RESERVED {
+    for &reserved in &all {
         let suffixed = format!("{reserved}\0");
         let at = names
             .iter()
@@ -183,7 +161,7 @@ fn every_name_php_reads_as_reserved_is_refused() {
             "{suffixed:?}"
         );
     }
-    assert!(nul_forms > RESERVED.len(), "{nul_forms} NUL forms");
+    assert!(nul_forms > all.len(), "{nul_forms} NUL forms");
     assert!(read_as_reserved > nul_forms, "{read_as_reserved}");
     assert!(
         loaded.is_empty(),

@@ -25,8 +25,7 @@ use url::Url;
 use crate::common::{Answer, GOOGLE, Requests, bare};
 
 /// The names of [`judged_cases`], for messages.
-pub(crate) const JUDGED_CASES: &str =
-    "judged/200/{bare,layer}, judged/302/{bare,layer,naive,layer_100001}, \
+pub(crate) const JUDGED_CASES: &str = "judged/200/{bare,layer}, judged/302/{bare,layer,naive,layer_100001}, \
      judged/302_elsewhere/{bare,layer}";
 
 /// The broker's authorize request.

@@ -15,7 +15,7 @@ use super::report::{DropReason, ParamReport, UpstreamReport, ValueSource};
 use super::resolve::resolve;
 use super::sources::AliasSources;
 use crate::Config;
-use crate::config::Mode;
+use crate::config::{FirstLook, Mode};
 
 /// What [`Config::rewrite_location`] makes of a URL.
 ///
@@ -309,7 +309,7 @@ impl Config {
                 ..Rewrite::default()
             };
         }
-        let decision = decide(self, url, connection, sources, dry_run);
+        let decision = decide(self, url, connection, sources, dry_run, FirstLook::Unsure);
         Rewrite {
             planned: decision.planned,
             report: decision.report,

@@ -15,7 +15,7 @@ use super::report::{DropReason, ParamReport, UpstreamReport, ValueSource};
 use super::resolve::resolve;
 use super::sources::AliasSources;
 use crate::Config;
-use crate::config::{FirstLook, Mode};
+use crate::config::Mode;
 
 /// What [`Config::rewrite_location`] makes of a URL.
 ///
@@ -309,7 +309,9 @@ impl Config {
                 ..Rewrite::default()
             };
         }
-        let decision = decide(self, url, connection, sources, dry_run, FirstLook::Unsure);
+        // The layer's first look, here too: every door reads a URL the same way.
+        let look = self.compiled.index.first_look(url.as_bytes());
+        let decision = decide(self, url, connection, sources, dry_run, look);
         Rewrite {
             planned: decision.planned,
             report: decision.report,

@@ -105,9 +105,8 @@ pub(crate) fn selected_name<'c>(
 ///
 /// `named` is the connection an [`UpstreamConnection`](crate::UpstreamConnection) names;
 /// `dry_run` the caller's own dry run (the connection's and the configuration's are read
-/// here); `look` what the layer's first look at the header's bytes found
-/// ([`FirstLook::Unsure`] from every other door: it only spares looking the origin up
-/// again). A miss is reported here, as the layer reports it: `WARN` `no_connection` and
+/// here); `look` what the index's first look (`Index::first_look`) found in
+/// the same URL (every door takes it; [`FirstLook::Unsure`] reads the URL whole). A miss is reported here, as the layer reports it: `WARN` `no_connection` and
 /// `not_candidate`, `DEBUG` `no_endpoint` (and, with `metrics`, the miss counter); the
 /// report of a selected connection is the caller's to record.
 pub(crate) fn decide(

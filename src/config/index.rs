@@ -607,7 +607,9 @@ impl Index {
     /// service named with `UpstreamConnection`, if any.
     pub(crate) fn select(&self, location: &str, named: Option<&str>) -> Selection {
         let base = text::base(location);
-        match self.candidates(location, base, FirstLook::Unsure) {
+        // The first look, as the layer takes it (so that what benches and fuzzes this
+        // reads a URL as the layer does).
+        match self.candidates(location, base, self.first_look(location.as_bytes())) {
             Ok(candidates) => {
                 let mut scan = Scan::EMPTY;
                 scan.read_after(location, base);

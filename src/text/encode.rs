@@ -40,14 +40,26 @@ impl<'a> Written<'a> {
 
     /// Its length once written, and whether it is written as it is.
     pub(crate) fn encoded_len(self) -> (usize, bool) {
-        // One pass over a table, without a branch per byte: the length `byte_serialize`
-        // gives, without running it twice (it writes the value in `put`).
+        // What kinds of bytes there are first (an OR over a table, which the compiler
+        // vectorizes); only a value with something to encode is counted byte by byte, from
+        // the same table: the length `byte_serialize` gives, without running it twice (it
+        // writes the value in `put`).
         let bytes = self.bytes();
-        let (changed, escaped) = bytes.iter().fold((0, 0), |(changed, escaped), &b| {
-            let kind = SERIALIZED[usize::from(b)];
-            (changed | kind, escaped + usize::from(kind & ESCAPED))
-        });
-        (bytes.len() + escaped, changed == 0)
+        let kinds = bytes
+            .iter()
+            .fold(0, |kinds, &b| kinds | SERIALIZED[usize::from(b)]);
+        if kinds == 0 {
+            return (bytes.len(), true);
+        }
+        let escaped = if kinds & ESCAPED == 0 {
+            0
+        } else {
+            bytes
+                .iter()
+                .map(|&b| usize::from(SERIALIZED[usize::from(b)] & ESCAPED))
+                .sum()
+        };
+        (bytes.len() + escaped, false)
     }
 
     /// Writes it form-encoded (`plain`: [`encoded_len`](Self::encoded_len) found nothing to

@@ -11,7 +11,7 @@ use super::endpoint::{Endpoint, MAX_HOST_LEN, endpoint_in, plain_path};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum QuickOrigin {
     /// No `http` or `https` endpoint, as a browser reads it and
-    /// [`endpoint_in`](super::endpoint_in) with it: a first byte that is visible and not a
+    /// [`endpoint_in`] with it: a first byte that is visible and not a
     /// letter (a relative URL, `/cb?code=...`), or a scheme other than `http` and `https`
     /// (`com.example.app:/cb`).
     Nowhere,

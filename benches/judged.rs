@@ -11,7 +11,10 @@
 //!   `select_account` and appends `access_type=offline`, `hd=acme.com` and `login_hint`
 //!   (aliased from the request); the naive layer is `tower::util::MapResponseLayer` over what
 //!   a user writes by hand with `url`;
-//! - `judged/302/layer_100001`: the layer's rewrite with 100,000 more connections.
+//! - `judged/302/layer_100001`: the layer's rewrite with 100,000 more connections;
+//! - `judged/302_elsewhere/{bare,layer}`: the same 302 with its host replaced by one of the
+//!   same length that no connection is configured on (`clients.example.com`): what a
+//!   broker's redirect back to its own client costs.
 //!
 //! `judged CASE [ITERATIONS]` runs CASE 10 times, then ITERATIONS times (default 1000) inside
 //! `callgrind_measured_region` (for `valgrind --tool=callgrind

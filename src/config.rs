@@ -65,6 +65,7 @@ mod json;
 mod limits;
 mod names;
 mod param;
+mod pattern;
 mod problems;
 mod span;
 mod validate;
@@ -78,7 +79,7 @@ use serde::{Deserialize, Deserializer};
 pub use auth0::{Auth0Import, SkippedConnection};
 pub use builder::{ConfigBuilder, Connection, Param};
 pub(crate) use compile::{Compiled, ParamKind};
-pub(crate) use index::{Miss, Selection};
+pub(crate) use index::{FirstLook, Miss, Selection};
 pub use info::{ConnectionInfo, Kind, ParamInfo};
 use json::Node;
 

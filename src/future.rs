@@ -6,12 +6,11 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
-use arc_swap::ArcSwap;
 use http::Response;
 use http::uri::PathAndQuery;
 use pin_project_lite::pin_project;
 
-use crate::{Config, UpstreamValues, engine};
+use crate::{ConfigHandle, UpstreamValues, engine};
 
 pin_project! {
     /// Response future of [`UpstreamParams`](crate::UpstreamParams): polls the inner future,
@@ -19,17 +18,8 @@ pin_project! {
     /// provider. No boxing; nothing is allocated for a response that is not rewritten.
     pub struct ResponseFuture<F> {
         #[pin]
-        inner: F,
-        data: Option<RequestData>,
-    }
-}
-
-impl<F> ResponseFuture<F> {
-    pub(crate) fn new(inner: F, data: RequestData) -> Self {
-        ResponseFuture {
-            inner,
-            data: Some(data),
-        }
+        pub(crate) inner: F,
+        pub(crate) data: Option<RequestData>,
     }
 }
 
@@ -44,8 +34,8 @@ impl<F: fmt::Debug> fmt::Debug for ResponseFuture<F> {
 
 /// What the response side needs from the request.
 pub(crate) struct RequestData {
-    pub(crate) config: Arc<ArcSwap<Config>>,
-    pub(crate) dry_run: bool,
+    /// The layer's configuration cell and dry run.
+    pub(crate) shared: Arc<ConfigHandle>,
     pub(crate) query: Option<PathAndQuery>,
     pub(crate) values: Option<UpstreamValues>,
 }
@@ -54,7 +44,7 @@ impl fmt::Debug for RequestData {
     // The query holds personal data (a login_hint is an email address): never printed.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RequestData")
-            .field("dry_run", &self.dry_run)
+            .field("dry_run", &self.shared.dry_run())
             .field("has_query", &self.query.is_some())
             .field("values", &self.values)
             .finish_non_exhaustive()
@@ -79,8 +69,8 @@ where
         if let Some(data) = this.data.take() {
             let query = data.query.as_ref().and_then(PathAndQuery::query);
             engine::process(
-                &data.config,
-                data.dry_run,
+                data.shared.cell(),
+                data.shared.dry_run(),
                 query,
                 data.values.as_ref(),
                 &mut response,

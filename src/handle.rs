@@ -50,8 +50,20 @@ impl ConfigHandle {
         ConfigHandle { config, dry_run }
     }
 
+    /// The cell the layer's services load the configuration from.
+    #[inline]
+    pub(crate) fn cell(&self) -> &ArcSwap<Config> {
+        &self.config
+    }
+
+    /// This handle with another dry run, sharing its configuration.
+    pub(crate) fn with_dry_run(&self, dry_run: bool) -> Self {
+        ConfigHandle::new(Arc::clone(&self.config), dry_run)
+    }
+
     /// Whether the layer this handle came from is a dry run
     /// ([`UpstreamParamsLayer::dry_run`](crate::UpstreamParamsLayer::dry_run)).
+    #[inline]
     pub fn dry_run(&self) -> bool {
         self.dry_run
     }

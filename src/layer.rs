@@ -18,15 +18,16 @@ use crate::{Config, ConfigHandle, UpstreamParams};
 #[derive(Clone)]
 #[must_use]
 pub struct UpstreamParamsLayer {
-    config: Arc<ArcSwap<Config>>,
-    dry_run: bool,
+    // The configuration's cell and the layer's dry run, behind one `Arc`: what each request
+    // keeps for its response is this pointer, nothing more.
+    shared: Arc<ConfigHandle>,
 }
 
 impl fmt::Debug for UpstreamParamsLayer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UpstreamParamsLayer")
-            .field("config", &**self.config.load())
-            .field("dry_run", &self.dry_run)
+            .field("config", &**self.shared.cell().load())
+            .field("dry_run", &self.shared.dry_run())
             .finish()
     }
 }
@@ -35,8 +36,10 @@ impl UpstreamParamsLayer {
     /// A layer applying `config`.
     pub fn new(config: Config) -> Self {
         UpstreamParamsLayer {
-            config: Arc::new(ArcSwap::from_pointee(config)),
-            dry_run: false,
+            shared: Arc::new(ConfigHandle::new(
+                Arc::new(ArcSwap::from_pointee(config)),
+                false,
+            )),
         }
     }
 
@@ -44,13 +47,13 @@ impl UpstreamParamsLayer {
     /// change, but never modify a response. Only this layer value and the services it builds
     /// afterwards are affected; the configuration stays shared with the clones.
     pub fn dry_run(mut self, dry_run: bool) -> Self {
-        self.dry_run = dry_run;
+        self.shared = Arc::new(self.shared.with_dry_run(dry_run));
         self
     }
 
     /// The handle that reloads this layer's configuration.
     pub fn handle(&self) -> ConfigHandle {
-        ConfigHandle::new(Arc::clone(&self.config), self.dry_run)
+        ConfigHandle::clone(&self.shared)
     }
 }
 
@@ -58,6 +61,6 @@ impl<S> Layer<S> for UpstreamParamsLayer {
     type Service = UpstreamParams<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        UpstreamParams::from_shared(inner, Arc::clone(&self.config), self.dry_run)
+        UpstreamParams::from_shared(inner, Arc::clone(&self.shared))
     }
 }

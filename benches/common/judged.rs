@@ -25,8 +25,8 @@ use url::Url;
 use crate::common::{Answer, GOOGLE, Requests, bare};
 
 /// The names of [`judged_cases`], for messages.
-pub(crate) const JUDGED_CASES: &str =
-    "judged/200/{bare,layer}, judged/302/{bare,layer,naive,layer_100001}";
+pub(crate) const JUDGED_CASES: &str = "judged/200/{bare,layer}, judged/302/{bare,layer,naive,layer_100001}, \
+     judged/302_elsewhere/{bare,layer}";
 
 /// The broker's authorize request.
 pub(crate) const TARGET: &str = "/authorize?client_id=app123&response_type=code\
@@ -60,6 +60,14 @@ pub(crate) fn config_json(more: usize) -> String {
 
 pub(crate) fn location() -> &'static str {
     Box::leak(format!("{GOOGLE}&prompt=consent").into_boxed_str())
+}
+
+/// The judged 302's `Location` with its host replaced by one of the same length that no
+/// connection is configured on: a broker's redirect back to its own client after a login.
+pub(crate) fn elsewhere() -> &'static str {
+    let location = location().replacen("accounts.google.com", "clients.example.com", 1);
+    assert_eq!(location.len(), self::location().len());
+    Box::leak(location.into_boxed_str())
 }
 
 pub(crate) fn expected() -> String {
@@ -211,6 +219,21 @@ pub(crate) fn judged_cases(only: Option<&str>) -> Vec<(&'static str, Case)> {
             layer(99_998).layer(bare(Answer::Redirect(location))),
             StatusCode::FOUND,
             new_len,
+        )
+    });
+    let elsewhere = elsewhere();
+    add("judged/302_elsewhere/bare", &|| {
+        case(
+            bare(Answer::Redirect(elsewhere)),
+            StatusCode::FOUND,
+            bare_len,
+        )
+    });
+    add("judged/302_elsewhere/layer", &|| {
+        case(
+            layer(0).layer(bare(Answer::Redirect(elsewhere))),
+            StatusCode::FOUND,
+            bare_len,
         )
     });
     cases

@@ -58,9 +58,9 @@ impl KeyHash {
         self.bytes(s, |word| word)
     }
 
-    /// A string hashed as its ASCII lowercase would be.
-    pub(crate) fn lowercase(self, s: &str) -> Self {
-        self.bytes(s.as_bytes(), lowercase_word)
+    /// Bytes hashed as their ASCII lowercase would be.
+    pub(crate) fn lowercase(self, s: &[u8]) -> Self {
+        self.bytes(s, lowercase_word)
     }
 
     fn bytes(mut self, s: &[u8], map: impl Fn(u64) -> u64) -> Self {
@@ -76,7 +76,7 @@ impl KeyHash {
             .word(s.len() as u64)
     }
 
-    pub(crate) fn origin(self, https: bool, port: u16, host: &str) -> Self {
+    pub(crate) fn origin(self, https: bool, port: u16, host: &[u8]) -> Self {
         self.word(u64::from(https) | u64::from(port) << 8)
             .lowercase(host)
     }
@@ -93,8 +93,8 @@ impl KeyHash {
 }
 
 /// Whether `lower` (lowercase) is `s` made lowercase, eight bytes at a time.
-pub(crate) fn is_lowercase_of(lower: &str, s: &str) -> bool {
-    let (lower, s) = (lower.as_bytes(), s.as_bytes());
+pub(crate) fn is_lowercase_of(lower: &str, s: &[u8]) -> bool {
+    let lower = lower.as_bytes();
     if lower.len() != s.len() {
         return false;
     }

@@ -54,53 +54,13 @@
 //! treats hosts as paths are treated: a less specific `*` path is likewise still a candidate
 //! beside a literal one.
 
-use std::cmp::Ordering;
 use std::collections::HashSet;
 
 use super::hash::{KeyHash, Table, is_lowercase_of};
+pub(crate) use super::pattern::{MAX_WILD_SEGMENTS, Pattern};
+use super::pattern::{masked_key, segment_count, specificity, wildcard_matches};
 use super::span::Span;
-use crate::text::{self, Lookup, Scan};
-
-/// The most segments a path with `*` segments may have, the empty one before its first `/`
-/// included (`/a/*` has three): its mask is a `u64`.
-pub(crate) const MAX_WILD_SEGMENTS: usize = 64;
-
-/// An `authorization_url` path: literal, or with `*` segments that match any one segment.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Pattern {
-    path: String,
-    /// Bit `i` set: segment `i` is `*`. Zero for a literal path.
-    wild: u64,
-    /// How many segments the path has, for a path with `*` segments (else 0).
-    segments: u8,
-}
-
-impl Pattern {
-    /// The pattern of `path`; `None` for a path with `*` segments and more than
-    /// [`MAX_WILD_SEGMENTS`] segments.
-    pub(crate) fn new(path: &str) -> Option<Self> {
-        let mut wild = 0u64;
-        let mut count = 0usize;
-        for (i, segment) in path.split('/').enumerate() {
-            count = i + 1;
-            if segment == "*" {
-                wild |= 1u64.checked_shl(u32::try_from(i).ok()?)?;
-            }
-        }
-        let segments = if wild == 0 {
-            0
-        } else if count <= MAX_WILD_SEGMENTS {
-            u8::try_from(count).ok()?
-        } else {
-            return None;
-        };
-        Some(Pattern {
-            path: path.to_owned(),
-            wild,
-            segments,
-        })
-    }
-}
+use crate::text::{self, Lookup, QuickOrigin, Scan};
 
 /// No origin, endpoint or connection (in a `u32` link or slot).
 const NONE: u32 = u32::MAX;
@@ -221,6 +181,19 @@ pub(crate) enum Miss {
     NoEndpoint,
 }
 
+/// What a `Location`'s first bytes say of the configured origins it may go to
+/// ([`Index::first_look`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum FirstLook {
+    /// Surely none: the redirect is not the layer's.
+    Elsewhere,
+    /// Its plain origin's configured entries, literal then wildcard host (at least one), and
+    /// where that origin is in the URL.
+    Origins([u32; 2], text::PlainOrigin),
+    /// Its first bytes cannot tell: the full reading decides.
+    Unsure,
+}
+
 /// An origin: scheme, port, host (any case: hashed and compared ignoring it).
 #[derive(Clone, Copy, Debug)]
 struct Origin<'a> {
@@ -228,13 +201,13 @@ struct Origin<'a> {
     /// A host wildcard: `host` is what follows `*.`.
     wild: bool,
     port: u16,
-    host: &'a str,
+    host: &'a [u8],
 }
 
 impl<'a> Origin<'a> {
     /// Reads `scheme://host:port` as [`OriginKey`](crate::text::OriginKey) writes it; a host
-    /// `*.rest` is the wildcard host `rest`.
-    fn parse(key: &'a str) -> Option<Self> {
+    /// `*.rest` is the wildcard host `rest` (returned beside, as text, for the index's text).
+    fn parse(key: &'a str) -> Option<(Self, &'a str)> {
         let (https, rest) = match key.strip_prefix("https://") {
             Some(rest) => (true, rest),
             None => (false, key.strip_prefix("http://")?),
@@ -244,12 +217,13 @@ impl<'a> Origin<'a> {
             Some(suffix) => (true, suffix),
             None => (false, host),
         };
-        Some(Origin {
+        let origin = Origin {
             https,
             wild,
             port: port.parse().ok()?,
-            host,
-        })
+            host: host.as_bytes(),
+        };
+        Some((origin, host))
     }
 }
 
@@ -257,12 +231,13 @@ impl<'a> Origin<'a> {
 /// wildcard matches: 1 to 63 ASCII letters, digits, `-` or `_` (any DNS label as `url`
 /// writes it, IDNA's `xn--` form included; not empty, and nothing `url` would keep in a
 /// host but DNS cannot carry, such as `*` or `!`).
-fn wildcard_suffix(host: &str) -> Option<&str> {
-    let (label, suffix) = host.split_once('.')?;
+fn wildcard_suffix(host: &[u8]) -> Option<&[u8]> {
+    let dot = host.iter().position(|&b| b == b'.')?;
+    let (label, suffix) = (&host[..dot], &host[dot + 1..]);
     let fine = (1..=63).contains(&label.len())
         && label
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     fine.then_some(suffix)
 }
 
@@ -275,77 +250,6 @@ fn origin_key(origin: Origin<'_>) -> u64 {
 
 fn exact_key(origin: u32, path: &str) -> u64 {
     KeyHash::new().word(u64::from(origin)).str(path).finish()
-}
-
-/// The segments of a path, as bytes: a plain loop over a few dozen bytes costs less than
-/// `str::split`'s searcher (a `memchr` call per segment).
-fn segments_of(path: &str) -> impl Iterator<Item = &[u8]> {
-    path.as_bytes().split(|&b| b == b'/')
-}
-
-/// How many segments `path` has (one more than its `/`), if at most [`MAX_WILD_SEGMENTS`].
-fn segment_count(path: &str) -> Option<u8> {
-    let count = path.bytes().filter(|&b| b == b'/').count() + 1;
-    u8::try_from(count)
-        .ok()
-        .filter(|&n| usize::from(n) <= MAX_WILD_SEGMENTS)
-}
-
-/// All the segments' bits of a path of `segments` segments.
-fn all_segments(segments: u8) -> u64 {
-    1u64.checked_shl(u32::from(segments))
-        .map_or(u64::MAX, |bit| bit.wrapping_sub(1))
-}
-
-/// The key of an endpoint with `*` segments, or of a `Location` path seen through a mask:
-/// the origin, the segment count, the mask, and the segments the mask keeps (literal).
-fn masked_key(origin: u32, segments: u8, wild: u64, path: &str) -> u64 {
-    let mut key = KeyHash::new()
-        .word(u64::from(origin))
-        .word(u64::from(segments))
-        .word(wild);
-    let mut literal = !wild & all_segments(segments);
-    for segment in segments_of(path) {
-        if literal & 1 == 1 {
-            key = key.raw(segment);
-        }
-        literal >>= 1;
-    }
-    key.finish()
-}
-
-/// Whether `path` matches `pattern` (a path with `*` segments, `wild` its mask): as many
-/// segments, and the same wherever the pattern's is not `*`.
-fn wildcard_matches(pattern: &str, wild: u64, path: &str) -> bool {
-    let (mut pattern, mut path) = (segments_of(pattern), segments_of(path));
-    let mut i = 0u32;
-    loop {
-        match (pattern.next(), path.next()) {
-            (None, None) => return true,
-            (Some(p), Some(s)) => {
-                let is_wild = wild.checked_shr(i).is_some_and(|w| w & 1 == 1);
-                if !is_wild && p != s {
-                    return false;
-                }
-                i = i.saturating_add(1);
-            }
-            _ => return false,
-        }
-    }
-}
-
-/// Which of two masks of one segment count is the more specific (`Less`: `a` first): more
-/// literal segments; then the one whose leftmost differing segment is literal.
-fn specificity(a: u64, b: u64) -> Ordering {
-    a.count_ones().cmp(&b.count_ones()).then_with(|| {
-        let differ = a ^ b;
-        let first = differ & differ.wrapping_neg();
-        match (differ, a & first) {
-            (0, _) => Ordering::Equal,
-            (_, 0) => Ordering::Less,
-            _ => Ordering::Greater,
-        }
-    })
 }
 
 #[cfg(test)]
@@ -495,9 +399,10 @@ impl Index {
         None
     }
 
-    fn add_origin(&mut self, origin: Origin<'_>) -> Result<u32, Refused> {
+    /// Adds `origin`, whose host is `host`.
+    fn add_origin(&mut self, origin: Origin<'_>, host: &str) -> Result<u32, Refused> {
         let o = small(self.origins.len())?;
-        let host = self.push(origin.host)?;
+        let host = self.push(host)?;
         let next = self.by_origin.insert(origin_key(origin), o).unwrap_or(NONE);
         self.origins.push(OriginRec {
             https: origin.https,
@@ -591,14 +496,17 @@ impl Index {
         // The compiler writes the key; one it did not write joins no endpoint a redirect
         // could match.
         let key = spec.origin.to_ascii_lowercase();
-        let origin = Origin::parse(&key).unwrap_or(Origin {
-            https: false,
-            wild: false,
-            port: 0,
-            host: &key,
-        });
+        let (origin, host) = Origin::parse(&key).unwrap_or((
+            Origin {
+                https: false,
+                wild: false,
+                port: 0,
+                host: key.as_bytes(),
+            },
+            &key,
+        ));
         let o = match self.find_origin(origin) {
-            NONE => self.add_origin(origin)?,
+            NONE => self.add_origin(origin, host)?,
             o => o,
         };
         let endpoint = self.endpoint_for(o, &spec.pattern)?;
@@ -699,7 +607,9 @@ impl Index {
     /// service named with `UpstreamConnection`, if any.
     pub(crate) fn select(&self, location: &str, named: Option<&str>) -> Selection {
         let base = text::base(location);
-        match self.candidates(location, base) {
+        // The first look, as the layer takes it (so that what benches and fuzzes this
+        // reads a URL as the layer does).
+        match self.candidates(location, base, self.first_look(location.as_bytes())) {
             Ok(candidates) => {
                 let mut scan = Scan::EMPTY;
                 scan.read_after(location, base);
@@ -709,32 +619,63 @@ impl Index {
         }
     }
 
+    /// What a redirect to `location` (a `Location` header's bytes) goes to, as its first
+    /// bytes alone say ([`text::quick_origin`]): one hash of its origin (two with wildcard
+    /// hosts), the rest of the URL unread. [`Index::candidates`] takes it, so that the origin
+    /// is not looked up twice.
+    pub(crate) fn first_look(&self, location: &[u8]) -> FirstLook {
+        match text::quick_origin(location) {
+            QuickOrigin::Nowhere => FirstLook::Elsewhere,
+            QuickOrigin::Unsure => FirstLook::Unsure,
+            QuickOrigin::Plain(origin) => {
+                match self.origins(origin.https, origin.host(location), origin.port) {
+                    [NONE, NONE] => FirstLook::Elsewhere,
+                    origins => FirstLook::Origins(origins, origin),
+                }
+            }
+        }
+    }
+
+    /// The configured origins `scheme://host:port` is: the literal one, then the wildcard
+    /// host it matches ([`NONE`] where there is none).
+    fn origins(&self, https: bool, host: &[u8], port: u16) -> [u32; 2] {
+        let origin = |wild, host| Origin {
+            https,
+            wild,
+            port,
+            host,
+        };
+        let literal = self.find_origin(origin(false, host));
+        let wild = if self.wild_hosts {
+            wildcard_suffix(host).map_or(NONE, |suffix| self.find_origin(origin(true, suffix)))
+        } else {
+            NONE
+        };
+        [literal, wild]
+    }
+
     /// The configured endpoints a redirect to `location` (whose base, as [`text::split`]
     /// cuts it, is `base`) may go to, or why there are none. Reads the base only: the query
-    /// is read later, and only for a configured endpoint.
+    /// is read later, and only for a configured endpoint. `look` is what
+    /// [`Index::first_look`] made of the same `Location` ([`FirstLook::Unsure`] when there
+    /// was no first look).
     pub(crate) fn candidates<'a>(
         &'a self,
         location: &'a str,
         base: &'a str,
+        look: FirstLook,
     ) -> Result<Candidates<'a>, Miss> {
-        let endpoint = text::endpoint_in(location, base).ok_or(Miss::NotConfigured)?;
-        let literal = self.find_origin(Origin {
-            https: endpoint.https,
-            wild: false,
-            port: endpoint.port,
-            host: &endpoint.host,
-        });
-        let wild = if self.wild_hosts {
-            wildcard_suffix(&endpoint.host).map_or(NONE, |suffix| {
-                self.find_origin(Origin {
-                    https: endpoint.https,
-                    wild: true,
-                    port: endpoint.port,
-                    host: suffix,
-                })
-            })
-        } else {
-            NONE
+        let (endpoint, [literal, wild]) = match look {
+            FirstLook::Origins(origins, origin) => (
+                origin.endpoint(location, base).ok_or(Miss::NotConfigured)?,
+                origins,
+            ),
+            FirstLook::Elsewhere => return Err(Miss::NotConfigured),
+            FirstLook::Unsure => {
+                let endpoint = text::endpoint_in(location, base).ok_or(Miss::NotConfigured)?;
+                let origins = self.origins(endpoint.https, endpoint.host.as_bytes(), endpoint.port);
+                (endpoint, origins)
+            }
         };
         if literal == NONE && wild == NONE {
             return Err(Miss::NotConfigured);
@@ -944,7 +885,9 @@ mod tests {
     }
 
     fn miss(index: &Index, location: &str) -> Option<Miss> {
-        index.candidates(location, text::base(location)).err()
+        index
+            .candidates(location, text::base(location), FirstLook::Unsure)
+            .err()
     }
 
     const ENTRA: &str = "https://login.microsoftonline.com:443";
@@ -1184,7 +1127,7 @@ mod tests {
             None => spec("https://idp.example:443", "/*/*/*/*", None),
         });
         let location = "https://idp.example/a/b/c/d";
-        let Ok(candidates) = index.candidates(location, location) else {
+        let Ok(candidates) = index.candidates(location, location, FirstLook::Unsure) else {
             panic!("no candidates");
         };
         assert!(candidates.overflow);

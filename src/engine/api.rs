@@ -309,7 +309,9 @@ impl Config {
                 ..Rewrite::default()
             };
         }
-        let decision = decide(self, url, connection, sources, dry_run);
+        // The layer's first look, here too: every door reads a URL the same way.
+        let look = self.compiled.index.first_look(url.as_bytes());
+        let decision = decide(self, url, connection, sources, dry_run, look);
         Rewrite {
             planned: decision.planned,
             report: decision.report,

@@ -17,7 +17,7 @@ use super::resolve::resolve;
 use super::rewrite::{rewrite_scanned, too_long};
 use super::sources::AliasSources;
 use crate::Config;
-use crate::config::{Miss as IndexMiss, Selection};
+use crate::config::{FirstLook, Miss as IndexMiss, Selection};
 use crate::text::{Scan, base, browser_form, keep_tail};
 
 /// Params whose edits live on the stack; a connection with more puts them in a `Vec`.
@@ -56,17 +56,18 @@ pub(crate) fn header_text(url: &str) -> bool {
 }
 
 /// The connection `url` selects: its id, or why there is none. `scan` is filled with the
-/// URL's query on the way. Emits nothing.
+/// URL's query on the way; `look` is the layer's first look at the same URL. Emits nothing.
 fn select<'u>(
     config: &Config,
     url: &'u str,
     named: Option<&str>,
+    look: FirstLook,
     scan: &mut Scan<'u>,
 ) -> Result<usize, Miss> {
     let index = &config.compiled.index;
     // Its base first: most redirects go elsewhere, and their query is never read.
     let base = base(url);
-    let candidates = match index.candidates(url, base) {
+    let candidates = match index.candidates(url, base, look) {
         Ok(candidates) => candidates,
         // The broker meant that connection: a typo in its `authorization_url` must not fail
         // silently, whatever the origin.
@@ -90,10 +91,11 @@ pub(crate) fn selected_name<'c>(
     config: &'c Config,
     url: &str,
     named: Option<&str>,
+    look: FirstLook,
 ) -> Option<&'c str> {
     let url = browser_form(url);
     let mut scan = Scan::EMPTY;
-    let id = select(config, &url, named, &mut scan).ok()?;
+    let id = select(config, &url, named, look, &mut scan).ok()?;
     config.compiled.connection_name(id)
 }
 
@@ -103,7 +105,8 @@ pub(crate) fn selected_name<'c>(
 ///
 /// `named` is the connection an [`UpstreamConnection`](crate::UpstreamConnection) names;
 /// `dry_run` the caller's own dry run (the connection's and the configuration's are read
-/// here). A miss is reported here, as the layer reports it: `WARN` `no_connection` and
+/// here); `look` what the index's first look (`Index::first_look`) found in
+/// the same URL (every door takes it; [`FirstLook::Unsure`] reads the URL whole). A miss is reported here, as the layer reports it: `WARN` `no_connection` and
 /// `not_candidate`, `DEBUG` `no_endpoint` (and, with `metrics`, the miss counter); the
 /// report of a selected connection is the caller's to record.
 pub(crate) fn decide(
@@ -112,11 +115,12 @@ pub(crate) fn decide(
     named: Option<&str>,
     sources: &AliasSources<'_>,
     dry_run: bool,
+    look: FirstLook,
 ) -> Decision {
     let url = browser_form(url);
     let url: &str = &url;
     let mut scan = Scan::EMPTY;
-    let id = match select(config, url, named, &mut scan) {
+    let id = match select(config, url, named, look, &mut scan) {
         Ok(id) => id,
         Err(miss) => {
             report_miss(miss, url, named, config, &scan);

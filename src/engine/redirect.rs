@@ -9,6 +9,7 @@ use super::decide::{decide, selected_name};
 use super::events::{Named, TARGET};
 use super::report::UpstreamReport;
 use super::sources::AliasSources;
+use crate::config::FirstLook;
 use crate::{Config, UpstreamConnection, UpstreamValues};
 
 /// Whether the layer looks at a response at all: `301`, `302`, `303`, `307`, `308`.
@@ -38,24 +39,32 @@ pub(crate) fn process<B>(
         return;
     }
     let mut locations = response.headers().get_all(LOCATION).iter();
-    let (Some(location), None) = (locations.next(), locations.next()) else {
-        return;
-    };
-    let Ok(location) = location.to_str() else {
-        tracing::debug!(
-            target: TARGET,
-            reason = "non_ascii_location",
-            "redirect Location is not visible ASCII; passed through"
-        );
+    let (Some(header), None) = (locations.next(), locations.next()) else {
         return;
     };
     let config = config.load();
-    let named = response
-        .extensions()
+    let extensions = response.extensions();
+    let named = extensions
         .get::<UpstreamConnection>()
         .map(UpstreamConnection::name);
-    if let Some(report) = response.extensions().get::<UpstreamReport>() {
-        let selected = selected_name(&config, location, named);
+    let found = extensions.get::<UpstreamReport>();
+    // Most redirects go elsewhere (back to the broker's clients): where the first bytes
+    // show an origin no connection has, and no extension asks for more, nothing else is
+    // read. (Nothing is reported for such a redirect, but a `Location` that is not visible
+    // ASCII, to whoever listens at DEBUG.)
+    let look = config.compiled.index.first_look(header.as_bytes());
+    if look == FirstLook::Elsewhere && named.is_none() && found.is_none() {
+        if debug_enabled() && header.to_str().is_err() {
+            non_ascii();
+        }
+        return;
+    }
+    let Ok(location) = header.to_str() else {
+        non_ascii();
+        return;
+    };
+    if let Some(report) = found {
+        let selected = selected_name(&config, location, named, look);
         if selected == Some(report.connection()) {
             report.record();
             return;
@@ -72,7 +81,7 @@ pub(crate) fn process<B>(
     if let Some(values) = request_values {
         sources.push(values);
     }
-    let decision = decide(&config, location, named, &sources, dry_run);
+    let decision = decide(&config, location, named, &sources, dry_run, look);
     let Some(report) = decision.report else {
         return;
     };
@@ -86,6 +95,23 @@ pub(crate) fn process<B>(
         }
     }
     response.extensions_mut().insert(report);
+}
+
+/// Whether a `DEBUG` event of this crate could be seen by any subscriber (the check the
+/// `tracing` macros make first).
+fn debug_enabled() -> bool {
+    tracing::level_filters::STATIC_MAX_LEVEL >= tracing::Level::DEBUG
+        && tracing::level_filters::LevelFilter::current() >= tracing::Level::DEBUG
+}
+
+/// The event for a `Location` that is not visible ASCII.
+#[cold]
+fn non_ascii() {
+    tracing::debug!(
+        target: TARGET,
+        reason = "non_ascii_location",
+        "redirect Location is not visible ASCII; passed through"
+    );
 }
 
 /// The event for a report that is not the selected connection's.

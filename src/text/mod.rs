@@ -16,6 +16,7 @@ mod bytes;
 mod encode;
 mod endpoint;
 mod location;
+mod origin;
 mod query;
 mod scan;
 mod swar;
@@ -25,6 +26,7 @@ mod tests;
 pub(crate) use encode::Written;
 pub(crate) use endpoint::{Endpoint, MAX_HOST_LEN, OriginKey, endpoint_in};
 pub(crate) use location::{Parts, base, browser_form, keep_tail, split};
+pub(crate) use origin::{PlainOrigin, QuickOrigin, quick_origin};
 pub(crate) use query::{
     Lookup, PairLookup, RawPairs, decoded_bytes_in, decoded_name, decoded_text_in, lookup_pair,
     name_is, pairs, value_is,

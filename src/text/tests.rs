@@ -4,6 +4,7 @@ use std::borrow::Cow;
 
 use super::endpoint::*;
 use super::location::*;
+use super::origin::*;
 use super::query::*;
 use super::scan::*;
 
@@ -248,6 +249,105 @@ fn endpoint_table() {
     }
 }
 
+/// What [`quick_origin`] says of a `Location` is what a browser's full reading says: no
+/// endpoint for [`QuickOrigin::Nowhere`], the same origin for [`QuickOrigin::Plain`] (and
+/// [`PlainOrigin::endpoint`] the same endpoint as [`endpoint_in`]).
+fn check_quick_origin(location: &str) -> Result<(), String> {
+    let read = browser_form(location);
+    let full = endpoint_in(&read, base(&read));
+    match quick_origin(location.as_bytes()) {
+        QuickOrigin::Unsure => Ok(()),
+        QuickOrigin::Nowhere if full.is_none() => Ok(()),
+        QuickOrigin::Nowhere => Err(format!("{location:?}: no endpoint, but {full:?}")),
+        QuickOrigin::Plain(origin) => {
+            let Some(full) = full else {
+                return Err(format!("{location:?}: {origin:?}, but no endpoint"));
+            };
+            let host = origin.host(location.as_bytes());
+            let same = full.https == origin.https
+                && full.port == origin.port
+                && full.host.as_bytes().eq_ignore_ascii_case(host);
+            let at = origin.endpoint(&read, base(&read));
+            let same_at = at.as_ref().is_some_and(|at| {
+                at.https == full.https
+                    && at.port == full.port
+                    && at.host.eq_ignore_ascii_case(&full.host)
+                    && at.path == full.path
+            });
+            if same && same_at {
+                Ok(())
+            } else {
+                Err(format!("{location:?}: {origin:?} / {at:?}, but {full:?}"))
+            }
+        }
+    }
+}
+
+#[test]
+fn quick_origin_table() {
+    let plain = [
+        "https://idp.example/a",
+        "HTTPS://IDP.Example:443/a?x#y",
+        "http://idp.example:8080",
+        "http://idp.example:0080/",
+        "http://idp.example:/x",
+        "https://idp.example?x=1",
+        "https://idp.example#f",
+        "https://a-b.c--d.example/a\tb?c\nd",
+        "hTtP://idp.example/a/../b",
+    ];
+    let nowhere = [
+        "",
+        "/authorize?x=1",
+        "//idp.example/a",
+        "?x",
+        "mailto:x@idp.example",
+        "ftp://idp.example/a",
+        "com.example.app:/cb?code=1",
+        "cb?code=1",
+        "\u{e9}https://idp.example/a",
+    ];
+    let unsure = [
+        " https://idp.example/a",
+        "\thttps://idp.example/a",
+        "ht\ttps://idp.example/a",
+        "https:idp.example/a",
+        "http:/idp.example/a",
+        "https:\\\\idp.example/a",
+        "https://idp.example@evil.example/a",
+        "https://evil.example\\@idp.example/a",
+        "https://127.0.0.1:9/a",
+        "https://0x7f.1/a",
+        "https://[::1]:8443/a",
+        "https://xn--bcher-kva.example/a",
+        "https://b%C3%BCcher.example/a",
+        "https://idp.example:99999/a",
+        "https://idp.example:8x/a",
+        "https://idp..example/a",
+        "https://idp.example./a",
+        "https://.idp.example/a",
+        "https://",
+        "https:///idp.example/a",
+        "https://idp.exa\tmple/a",
+        "https://idp_x.example/a",
+    ];
+    for (locations, expected) in [
+        (&plain[..], "plain"),
+        (&nowhere, "nowhere"),
+        (&unsure, "unsure"),
+    ] {
+        for location in locations {
+            let got = match quick_origin(location.as_bytes()) {
+                QuickOrigin::Plain(_) => "plain",
+                QuickOrigin::Nowhere => "nowhere",
+                QuickOrigin::Unsure => "unsure",
+            };
+            assert_eq!(got, expected, "{location:?}");
+            check_quick_origin(location).unwrap();
+        }
+    }
+}
+
 mod agrees_with_reference {
     use super::*;
     use proptest::prelude::*;
@@ -305,6 +405,23 @@ mod agrees_with_reference {
             for location in [format!("https://{host}/p"), format!("https://{host}:8443/p")] {
                 let read = matches!(fast_endpoint(&location), Fast::Endpoint(_));
                 prop_assert_eq!(read, plain, "{}", location);
+            }
+        }
+
+        #[test]
+        fn quick_origin_is_the_full_reading(
+            scheme in prop_oneof![
+                4 => "(https?|HtTpS?)://",
+                1 => "([a-z.+]{1,6}|ht\ttps|https?)(://|:/|:|:\\\\|//|/)?",
+            ],
+            lead in prop_oneof![6 => "", 1 => "[ \t]"],
+            host in "([a0-9nxX\\-]{0,5}[.]?){0,4}|([0-9]{1,4}[.]?){1,5}|[a@%_\\[\\]:\t.]{0,6}",
+            port in "(:[0-9]{0,6}|:x)?",
+            tail in "([/?#][a.%/\\@:\t ]{0,6})?",
+        ) {
+            let location = format!("{lead}{scheme}{host}{port}{tail}");
+            if let Err(e) = check_quick_origin(&location) {
+                prop_assert!(false, "{}", e);
             }
         }
 

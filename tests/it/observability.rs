@@ -212,34 +212,42 @@ async fn no_connection_and_non_candidates_are_warnings() {
 
 #[tokio::test]
 async fn non_ascii_locations_are_a_debug_event() {
-    let output = captured(async {
-        let inner = tower::service_fn(|_req: http::Request<()>| async {
-            let mut response = http::Response::new(());
-            *response.status_mut() = http::StatusCode::FOUND;
-            response.headers_mut().insert(
-                "location",
-                http::HeaderValue::from_bytes(b"https://idp.example/authorize?x=\xe9").unwrap(),
-            );
-            Ok::<_, std::convert::Infallible>(response)
-        });
-        let service = tower::ServiceBuilder::new()
-            .layer(UpstreamParamsLayer::new(one(
-                "c",
-                IDP,
-                r#"{"a": {"value": "1"}}"#,
-            )))
-            .service(inner);
-        tower::ServiceExt::oneshot(service, http::Request::new(()))
-            .await
-            .unwrap();
-    })
-    .await;
-    assert!(
-        output
-            .lines()
-            .any(|l| l.contains("DEBUG") && l.contains("non_ascii_location")),
-        "{output}"
-    );
+    // To a configured endpoint, to an origin no connection has (which the layer otherwise
+    // leaves after reading its first bytes), and relative.
+    for location in [
+        &b"https://idp.example/authorize?x=\xe9"[..],
+        b"https://elsewhere.example/cb?x=\xe9",
+        b"/cb?x=\xe9",
+    ] {
+        let output = captured(async {
+            let inner = tower::service_fn(move |_req: http::Request<()>| async move {
+                let mut response = http::Response::new(());
+                *response.status_mut() = http::StatusCode::FOUND;
+                response
+                    .headers_mut()
+                    .insert("location", http::HeaderValue::from_bytes(location).unwrap());
+                Ok::<_, std::convert::Infallible>(response)
+            });
+            let service = tower::ServiceBuilder::new()
+                .layer(UpstreamParamsLayer::new(one(
+                    "c",
+                    IDP,
+                    r#"{"a": {"value": "1"}}"#,
+                )))
+                .service(inner);
+            tower::ServiceExt::oneshot(service, http::Request::new(()))
+                .await
+                .unwrap();
+        })
+        .await;
+        assert!(
+            output
+                .lines()
+                .any(|l| l.contains("DEBUG") && l.contains("non_ascii_location")),
+            "{}: {output}",
+            String::from_utf8_lossy(location)
+        );
+    }
 }
 
 #[tokio::test]

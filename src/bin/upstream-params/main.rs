@@ -294,18 +294,17 @@ fn run(command: Command, out: &mut Out) -> Result<u8, Failure> {
     Ok(0)
 }
 
-/// A protocol as the configuration spells it (`oauth2`, `oidc`, `oauth1`, `saml`): the
-/// variant's name in lowercase, which is how the JSON form spells each one.
+/// A protocol as the configuration spells it (`oauth2`, `oidc`, `oauth1`, `saml`).
 fn protocol_name(protocol: Protocol) -> String {
-    format!("{protocol:?}").to_ascii_lowercase()
+    protocol.as_str().to_owned()
 }
 
 /// A mode as the configuration spells it (`replace`, `keep`, `merge`).
 fn mode_name(mode: Mode) -> String {
-    format!("{mode:?}").to_ascii_lowercase()
+    mode.as_str().to_owned()
 }
 
 /// A source as the configuration spells it (`any`, `broker`, `query`).
 fn source_name(source: Source) -> String {
-    format!("{source:?}").to_ascii_lowercase()
+    source.as_str().to_owned()
 }

@@ -9,6 +9,8 @@
 //! Each only renders what it gets: a header written back, a [`Rewrite`](super::Rewrite), a
 //! [`Resolved`](super::Resolved), lines of text.
 
+use std::fmt;
+
 use super::edit::Edit;
 use super::events::report_miss;
 use super::miss::Miss;
@@ -18,7 +20,7 @@ use super::rewrite::{rewrite_scanned, too_long};
 use super::sources::AliasSources;
 use crate::Config;
 use crate::config::{FirstLook, Miss as IndexMiss, Selection};
-use crate::text::{Scan, base, browser_form, keep_tail};
+use crate::text::{Redacted, Scan, base, browser_form, keep_tail};
 
 /// Params whose edits live on the stack; a connection with more puts them in a `Vec`.
 const INLINE_EDITS: usize = 8;
@@ -26,16 +28,26 @@ const INLINE_EDITS: usize = 8;
 /// Bytes of stack space for the percent-decoded alias values of one rewrite.
 const DECODE_SPACE: usize = 512;
 
-/// What the rules make of one URL.
-#[derive(Debug, Default)]
+/// What the rules make of one URL. `Debug` prints the new URL's length, not the URL.
+#[derive(Default)]
 pub(crate) struct Decision {
     /// The URL the rules produce, when it differs from the one given; in a dry run too (the
-    /// doors write it only when [`dry_run`](Self::dry_run) is false).
+    /// doors write it only when the report's `dry_run` is false).
     pub(crate) planned: Option<String>,
     /// The outcomes, when a connection was selected.
     pub(crate) report: Option<UpstreamReport>,
     /// Why no connection was selected.
     pub(crate) miss: Option<Miss>,
+}
+
+impl fmt::Debug for Decision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Decision")
+            .field("planned", &self.planned.as_deref().map(Redacted::str))
+            .field("report", &self.report)
+            .field("miss", &self.miss)
+            .finish()
+    }
 }
 
 impl Decision {

@@ -1,12 +1,15 @@
 //! One param to apply: its name, what to do with it, and what the reading pass found.
 
 use std::borrow::Cow;
+use std::fmt;
 
 use super::report::{DropReason, Outcome, ValueSource};
 use crate::config::Mode;
+use crate::text::Redacted;
 
-/// What to do with one param, once its value is resolved.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// What to do with one param, once its value is resolved. `Debug` prints a value's length
+/// only (so does every type holding one: [`Edit`], [`MergedValue`]).
+#[derive(Clone, PartialEq, Eq)]
 pub(crate) enum Op<'a> {
     /// Send this (decoded) value, under this conflict mode.
     Set(Cow<'a, str>, Mode),
@@ -94,10 +97,37 @@ impl<'a> Edit<'a> {
 }
 
 /// Where a merged value is kept while the `Location` is written.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub(crate) enum MergedValue {
     /// `len` bytes at `start` of the rewrite's [`Scratch`].
     Scratch { start: usize, len: usize },
     /// On the heap, for values too long for the scratch space.
     Heap(Vec<u8>),
+}
+
+impl fmt::Debug for Op<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Op::Set(value, mode) => f
+                .debug_tuple("Set")
+                .field(&Redacted::str(value))
+                .field(mode)
+                .finish(),
+            Op::Remove => f.write_str("Remove"),
+            Op::Drop(reason) => f.debug_tuple("Drop").field(reason).finish(),
+        }
+    }
+}
+
+impl fmt::Debug for MergedValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MergedValue::Scratch { start, len } => f
+                .debug_struct("Scratch")
+                .field("start", start)
+                .field("len", len)
+                .finish(),
+            MergedValue::Heap(bytes) => f.debug_tuple("Heap").field(&Redacted(bytes)).finish(),
+        }
+    }
 }

@@ -53,8 +53,9 @@ pub(crate) fn merge_in(
     Some((MergedValue::Scratch { start, len }, added))
 }
 
-/// The space-delimited union of existing values (first, in order) and new ones.
-#[derive(Debug, PartialEq, Eq)]
+/// The space-delimited union of existing values (first, in order) and new ones. `Debug`
+/// prints the value's length only.
+#[derive(PartialEq, Eq)]
 pub(crate) struct Merged {
     pub(crate) value: String,
     /// Whether any new token was added to the existing ones.
@@ -159,4 +160,13 @@ fn merge_new(value: &mut Slot<'_>, new: &[u8]) -> bool {
 fn merge_allowed(value: &[u8]) -> bool {
     let has_none = value.split(|&b| b == b' ').any(|t| t == b"none");
     !(has_none && value.contains(&b' '))
+}
+
+impl std::fmt::Debug for Merged {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Merged")
+            .field("value", &crate::text::Redacted::str(&self.value))
+            .field("added", &self.added)
+            .finish()
+    }
 }

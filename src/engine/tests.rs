@@ -181,6 +181,40 @@ fn merge_table() {
     }
 }
 
+/// DESIGN.md: no `Debug` prints a query, a value or a URL with its query, the engine's and
+/// the text functions' own types included (an event or a panic message may print one).
+#[test]
+fn internal_debug_prints_lengths_not_values() {
+    use super::edit::MergedValue;
+    use crate::text::{Lookup, PairLookup, RawPairs, Scan, Written, lookup_pair};
+    const SECRET: &str = "jane.secret@acme.example";
+    let url = format!("https://idp.example/a?login_hint={SECRET}&x=1#frag-{SECRET}");
+    let query = format!("login_hint={SECRET}");
+    let mut edit = Edit::new("login_hint", set(SECRET, Mode::Merge));
+    edit.merged = Some(MergedValue::Heap(SECRET.as_bytes().to_vec()));
+    let printed = [
+        format!("{:?}", Scan::new(&url)),
+        format!("{edit:?}"),
+        format!(
+            "{:?}",
+            Merged {
+                value: SECRET.to_owned(),
+                added: true
+            }
+        ),
+        format!("{:?}", Written::Text(SECRET)),
+        format!("{:?}", Lookup::Found(Cow::Borrowed(SECRET))),
+        format!("{:?}", lookup_pair(&query, "login_hint")),
+        format!("{:?}", PairLookup::Found(&query)),
+        format!("{:?}", RawPairs::new(&query).next()),
+        format!("{:?}", RawPairs::new(&query)),
+    ];
+    for text in printed {
+        assert!(!text.contains("secret"), "{text}");
+        assert!(text.contains("bytes>") || text.contains("len"), "{text}");
+    }
+}
+
 /// The rewrite as it was first written (four passes over the query, one to measure the
 /// output and one to write it, a `String` per merge), kept as the oracle that the
 /// one-pass rewrite above must agree with, byte for byte and outcome for outcome.

@@ -23,11 +23,19 @@ const SERIALIZED: [u8; 256] = {
 };
 
 /// A name or value to write: text (a configured name, a resolved value), or the bytes of a
-/// merged value (whose tokens need not be UTF-8).
-#[derive(Clone, Copy, Debug)]
+/// merged value (whose tokens need not be UTF-8). `Debug` prints its length only.
+#[derive(Clone, Copy)]
 pub(crate) enum Written<'a> {
     Text(&'a str),
     Bytes(&'a [u8]),
+}
+
+impl std::fmt::Debug for Written<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Written")
+            .field(&super::Redacted(self.bytes()))
+            .finish()
+    }
 }
 
 impl<'a> Written<'a> {

@@ -2,7 +2,9 @@
 //! query and fragment are.
 
 use std::borrow::Cow;
-use std::fmt::Write;
+use std::fmt::{self, Write};
+
+use super::redact::Redacted;
 
 use super::bytes::{find_byte, find_either, has_tab_or_newline};
 
@@ -42,8 +44,9 @@ pub(crate) fn keep_tail(mut url: String) -> String {
     url
 }
 
-/// A `Location` cut at its first `#` and at the first `?` before that.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// A `Location` cut at its first `#` and at the first `?` before that. `Debug` prints the
+/// parts' lengths only.
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Parts<'a> {
     /// Everything before the query (scheme, authority, path).
     pub(crate) base: &'a str,
@@ -51,6 +54,16 @@ pub(crate) struct Parts<'a> {
     pub(crate) query: Option<&'a str>,
     /// The text after `#`, if there is one.
     pub(crate) fragment: Option<&'a str>,
+}
+
+impl fmt::Debug for Parts<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Parts")
+            .field("base", &Redacted::str(self.base))
+            .field("query", &self.query.map(Redacted::str))
+            .field("fragment", &self.fragment.map(Redacted::str))
+            .finish()
+    }
 }
 
 /// Cuts a URL into base, query and fragment, as a browser does.

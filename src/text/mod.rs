@@ -18,6 +18,7 @@ mod endpoint;
 mod location;
 mod origin;
 mod query;
+mod redact;
 mod scan;
 mod swar;
 #[cfg(test)]
@@ -31,4 +32,5 @@ pub(crate) use query::{
     Lookup, PairLookup, RawPairs, decoded_bytes_in, decoded_name, decoded_text_in, lookup_pair,
     name_is, pairs, value_is,
 };
+pub(crate) use redact::Redacted;
 pub(crate) use scan::Scan;

@@ -2,10 +2,12 @@
 //! `application/x-www-form-urlencoded`, and looking one name up.
 
 use std::borrow::Cow;
+use std::fmt;
 
 use url::form_urlencoded;
 
 use super::bytes::{find_byte, has_escape, scan_name, scan_value};
+use super::redact::Redacted;
 
 /// The raw `name=value` pairs of a query, in order, empty pairs included. An empty query has
 /// no pairs.
@@ -13,8 +15,8 @@ pub(crate) fn pairs(query: &str) -> impl Iterator<Item = &str> {
     RawPairs::new(query).map(|p| p.pair)
 }
 
-/// One raw pair of a query, as [`RawPairs`] finds it.
-#[derive(Clone, Copy, Debug)]
+/// One raw pair of a query, as [`RawPairs`] finds it. `Debug` prints lengths, not the pair.
+#[derive(Clone, Copy)]
 pub(crate) struct RawPair<'a> {
     /// Where the pair starts in the query.
     pub(crate) start: usize,
@@ -42,7 +44,7 @@ impl<'a> RawPair<'a> {
 /// The pairs of a query in one pass over its bytes: each name is read byte by byte (it is
 /// short, and whether it needs decoding is noted on the way), each value is skipped eight
 /// bytes at a time.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub(crate) struct RawPairs<'a> {
     pub(crate) query: &'a str,
     /// Where the next pair starts; `None` once the last one was read.
@@ -216,7 +218,7 @@ pub(crate) fn decoded_text_in<'a>(pair: &'a str, free: &mut &'a mut [u8]) -> Opt
 }
 
 /// What a query holds under one name.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub(crate) enum Lookup<'a> {
     /// The name is not there.
     Missing,
@@ -237,7 +239,7 @@ pub(crate) fn lookup<'a>(query: &'a str, name: &str) -> Lookup<'a> {
 }
 
 /// What a query holds under one name, undecoded.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum PairLookup<'a> {
     /// The name is not there.
     Missing,
@@ -287,5 +289,47 @@ pub(crate) fn lookup_pair<'a>(query: &'a str, name: &str) -> PairLookup<'a> {
     match found {
         Some(pair) => PairLookup::Found(pair),
         None => PairLookup::Missing,
+    }
+}
+
+// No `Debug` here prints a pair, a name read from a query or a value: lengths only.
+
+impl fmt::Debug for RawPair<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RawPair")
+            .field("start", &self.start)
+            .field("pair", &Redacted::str(self.pair))
+            .field("name", &Redacted::str(self.name))
+            .field("encoded", &self.encoded)
+            .finish()
+    }
+}
+
+impl fmt::Debug for RawPairs<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RawPairs")
+            .field("query", &Redacted::str(self.query))
+            .field("pos", &self.pos)
+            .finish()
+    }
+}
+
+impl fmt::Debug for Lookup<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Lookup::Missing => f.write_str("Missing"),
+            Lookup::Ambiguous => f.write_str("Ambiguous"),
+            Lookup::Found(value) => f.debug_tuple("Found").field(&Redacted::str(value)).finish(),
+        }
+    }
+}
+
+impl fmt::Debug for PairLookup<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PairLookup::Missing => f.write_str("Missing"),
+            PairLookup::Ambiguous => f.write_str("Ambiguous"),
+            PairLookup::Found(pair) => f.debug_tuple("Found").field(&Redacted::str(pair)).finish(),
+        }
     }
 }
